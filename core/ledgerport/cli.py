@@ -1,0 +1,141 @@
+"""The command line: a thin click layer over the Python API (`ledgerport.sync`, `ledgerport.Registry`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from . import __version__
+
+SYNC_EXAMPLES = """
+\b
+Examples:
+  ledgerport sync kucoin --since 2024-01-01 --until 2024-03-01 --sink csv:kucoin.csv
+  ledgerport sync onekonto --account ACC1 --base-url https://api.example \\
+      --since 2024-01-01 --sink csv:onekonto.csv
+  ledgerport sync kucoin --since 2024-01-01T12:00:00Z --set kucoin.currency=BTC,ETH \\
+      --config ledgerport.toml --sink csv:-
+
+\b
+--since is inclusive and --until exclusive, both UTC: a date means its midnight, a date-time
+without an offset is read as UTC. Credentials come from the environment or the config file.
+"""
+
+
+class _Instant(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        from .times import parse_instant
+
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_instant(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class _Group(click.Group):
+    """Turns errors into one line on stderr and exit status 1; `-v` adds the traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .errors import LedgerportError
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except LedgerportError as exc:
+            self._fail(ctx, str(exc))
+        except Exception as exc:
+            self._fail(ctx, f"unexpected {type(exc).__name__}: {exc}")
+
+    @staticmethod
+    def _fail(ctx: click.Context, message: str) -> None:
+        if (ctx.obj or {}).get("verbose", 0) > 0:
+            traceback.print_exc(file=sys.stderr)
+        click.echo(f"error: {message}", err=True)
+        ctx.exit(1)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="ledgerport")
+@click.option("-v", "--verbose", count=True, help="More logging; with an error, show the traceback.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Pull account ledgers from exchanges and custodians and write them as books."""
+    ctx.obj = {"verbose": verbose}
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@cli.command(epilog=SYNC_EXAMPLES)
+@click.argument("source")
+@click.option("--since", type=_Instant(), required=True, help="Start of the range, inclusive.")
+@click.option("--until", type=_Instant(), help="End of the range, exclusive. Default: now.")
+@click.option("--sink", "sinks", multiple=True, required=True, metavar="NAME:TARGET", help="Where to write; repeatable.")
+@click.option("--base-url", help="The source's API address (a sandbox, a proxy).")
+@click.option("--account", help="Which account of the source to sync.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config file.")
+@click.option("--set", "options", multiple=True, metavar="PLUGIN.FIELD=VALUE", help="A connector or sink setting; repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of the run on stdout.")
+def sync(
+    source: str,
+    since: datetime,
+    until: datetime | None,
+    sinks: tuple[str, ...],
+    base_url: str | None,
+    account: str | None,
+    config_path: str | None,
+    options: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Sync the ledger of SOURCE between --since and --until into every --sink."""
+    import attrs
+
+    from .engine import sync as run_sync
+
+    until = until or datetime.now(UTC).replace(microsecond=0)
+    report = run_sync(
+        source, since=since, until=until, sinks=sinks, base_url=base_url, account=account,
+        config=config_path, options=options,
+    )
+    if as_json:
+        summary = {
+            key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in attrs.asdict(report, recurse=False).items()
+        }
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        click.echo(f"{report.entries} entries from {report.source} written to {', '.join(report.sinks)}", err=True)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins(as_json: bool) -> None:
+    """List the installed connectors and sinks, and plugins that failed to load."""
+    from .plugins import default_registry
+
+    described = default_registry().describe()
+    if as_json:
+        click.echo(json.dumps(described, indent=2))
+        return
+    for title, key in (("Connectors", "connectors"), ("Sinks", "sinks")):
+        click.echo(f"{title}:")
+        for row in described[key] or [{"name": "(none)", "description": "", "distribution": "", "version": ""}]:
+            origin = f"  [{row['distribution']} {row['version']}]" if row["distribution"] else ""
+            click.echo(f"  {row['name']:<12} {row['description']}{origin}")
+    for failure in described["failures"]:
+        click.echo(f"Failed: {failure['plugin']}: {failure['error']}", err=True)
+
+
+def main() -> None:
+    cli(prog_name="ledgerport")

@@ -1,0 +1,47 @@
+"""The error hierarchy: callers catch `LedgerportError`; the engine acts on its subclasses."""
+
+from __future__ import annotations
+
+
+class LedgerportError(Exception):
+    """Root of every error ledgerport raises on purpose; its message is meant for the user."""
+
+
+class ConfigError(LedgerportError):
+    """A setting is missing or invalid; the message names the field path."""
+
+
+class PluginError(LedgerportError):
+    """A plugin is broken, missing, or does not implement what the engine needs."""
+
+
+class SourceError(LedgerportError):
+    """The source answered with something the connector cannot use; retrying will not help."""
+
+
+class AuthenticationError(SourceError):
+    """The source refused the credentials (key, secret, passphrase, password, permission, IP)."""
+
+
+class TransientError(SourceError):
+    """A failure worth retrying: a 5xx, an HTML error page, a timeout, a dropped connection."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimitedError(TransientError):
+    """The source asked us to slow down; `retry_after` is how long it wants us to wait, if it said."""
+
+
+class BadRecordError(SourceError):
+    """One raw record cannot be mapped; names the source, the record and the field so it can be found."""
+
+    def __init__(self, *, source: str, record_id: str | None, field: str, reason: str) -> None:
+        self.source = source
+        self.record_id = record_id
+        self.field = field
+        self.reason = reason
+        where = f"record {record_id!r}" if record_id else "a record without an id"
+        super().__init__(f"{source}: {where}: field {field!r}: {reason}")

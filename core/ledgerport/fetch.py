@@ -1,0 +1,94 @@
+"""Fetching one page: send it, let the connector read it, and retry what is worth retrying."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import attrs
+import httpx
+
+from ._hooks import ConnectorHooks
+from .connector import Page, PageRequest
+from .errors import LedgerportError, RateLimitedError, SourceError, TransientError
+from .retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+
+@attrs.define
+class FetchStats:
+    requests: int = 0
+    retries: int = 0
+    rate_limit_waits: int = 0
+    waited: float = 0.0
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class Fetcher:
+    def __init__(
+        self,
+        client: httpx.Client,
+        hooks: ConnectorHooks,
+        source: str,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._hooks = hooks
+        self._source = source
+        self._policy = policy
+        self._sleep = sleep
+        self.stats = FetchStats()
+
+    def fetch(self, request: PageRequest) -> Page:
+        failures = 0
+        waits = 0
+        while True:
+            try:
+                return self._attempt(request)
+            except RateLimitedError as exc:
+                waits += 1
+                if waits > self._policy.rate_limit_waits:
+                    raise SourceError(f"{self._source}: still rate limited after {waits - 1} waits: {exc}") from None
+                delay = self._policy.wait(exc.retry_after, waits)
+                self.stats.rate_limit_waits += 1
+                log.info("%s: rate limited, waiting %.2fs", self._source, delay)
+            except TransientError as exc:
+                failures += 1
+                if failures >= self._policy.attempts:
+                    raise SourceError(f"{self._source}: gave up after {failures} attempts: {exc}") from None
+                delay = self._policy.wait(exc.retry_after, failures)
+                self.stats.retries += 1
+                log.warning("%s: %s; retry %d in %.2fs", self._source, exc, failures, delay)
+            self.stats.waited += delay
+            self._sleep(delay)
+
+    def _attempt(self, request: PageRequest) -> Page:
+        self.stats.requests += 1
+        try:
+            response = self._client.request(
+                request.method, request.path, params=list(request.params), json=request.json
+            )
+        except httpx.TransportError as exc:
+            raise TransientError(f"{request.path}: {type(exc).__name__}: {exc}") from None
+        try:
+            return self._hooks.read_page(request, response)
+        except LedgerportError:
+            raise
+        except Exception as exc:
+            status = response.status_code
+            reason = f"{request.path}: HTTP {status}: unreadable answer ({type(exc).__name__}: {exc})"
+            if status == 429:
+                raise RateLimitedError(reason, retry_after=_retry_after(response)) from None
+            if status >= 500:
+                raise TransientError(reason, retry_after=_retry_after(response)) from None
+            raise SourceError(f"{self._source}: {reason}") from None

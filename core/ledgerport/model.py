@@ -1,0 +1,74 @@
+"""The canonical ledger model every connector maps into and every sink reads."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+__all__ = ["Entry", "Kind"]
+
+
+class Kind(enum.StrEnum):
+    """What moved the balance. Deliberately small: sinks map kinds to accounts, so each must mean one thing."""
+
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+    TRADE = "trade"
+    TRANSFER = "transfer"
+    FEE = "fee"
+    REWARD = "reward"
+    INTEREST = "interest"
+    LOAN = "loan"
+    REPAYMENT = "repayment"
+    ADJUSTMENT = "adjustment"
+    OTHER = "other"
+
+
+_ZERO = timedelta(0)
+
+
+def _utc(instance: Entry, attribute: attrs.Attribute[datetime], value: datetime) -> None:
+    if not isinstance(value, datetime) or value.utcoffset() != _ZERO:
+        raise ValueError(f"{attribute.name} must be an aware datetime in UTC, got {value!r}")
+
+
+def _finite_decimal(instance: Entry, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
+    if value is None and attribute.name == "balance":
+        return
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise ValueError(f"{attribute.name} must be a finite Decimal, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Entry:
+    """One change to one holding, exactly as the source reported it.
+
+    `amount` is the signed change of the holding's balance (+ in, − out) *including* any fee;
+    `fee` is the part of that change that was a fee, as a positive number, for the books to split
+    out. So the amounts of a source's entries always sum to its balance change.
+    """
+
+    source: str
+    account: str
+    entry_id: str
+    timestamp: datetime = attrs.field(validator=_utc)
+    asset: str
+    amount: Decimal = attrs.field(validator=_finite_decimal)
+    fee: Decimal = attrs.field(default=Decimal(0), validator=_finite_decimal)
+    balance: Decimal | None = attrs.field(default=None, validator=_finite_decimal)
+    kind: Kind = attrs.field(default=Kind.OTHER, converter=Kind)
+    sub_account: str = ""
+    group_id: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    raw: Mapping[str, Any] | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The identity the engine de-duplicates on."""
+        return (self.source, self.account, self.entry_id)
