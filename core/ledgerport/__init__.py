@@ -17,6 +17,7 @@ _EXPORTS = {
     "NoSettings": "connector",
     "Page": "connector",
     "PageRequest": "connector",
+    "RateBudget": "connector",
     "SyncContext": "connector",
     "Window": "connector",
     "SyncReport": "engine",
@@ -36,6 +37,10 @@ _EXPORTS = {
     "parse_decimal": "money",
     "Registry": "plugins",
     "RetryPolicy": "retry",
+    "SandboxRequest": "sandbox",
+    "SandboxResponse": "sandbox",
+    "SandboxServer": "sandbox",
+    "json_response": "sandbox",
     "Secret": "secret",
     "RunInfo": "sink",
     "Sink": "sink",
@@ -64,7 +69,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .config import Config
-    from .connector import Connector, NoSettings, Page, PageRequest, SyncContext, Window
+    from .connector import Connector, NoSettings, Page, PageRequest, RateBudget, SyncContext, Window
     from .engine import SyncReport, sync
     from .errors import (
         AuthenticationError,
@@ -81,6 +86,7 @@ if TYPE_CHECKING:
     from .money import format_decimal, parse_decimal
     from .plugins import Registry
     from .retry import RetryPolicy
+    from .sandbox import SandboxRequest, SandboxResponse, SandboxServer, json_response
     from .secret import Secret
     from .sink import RunInfo, Sink, SinkType
     from .times import format_iso_ms, from_ms, parse_instant, to_ms

@@ -90,8 +90,10 @@ class Config:
 
 
 def _describe(exc: Exception, path: str) -> str:
+    """cattrs says `message @ path`; we lead with the path, as a user scans for it."""
     if isinstance(exc, cattrs.BaseValidationError):
-        return "; ".join(cattrs.transform_error(exc, path=path))
+        messages = (m.rpartition(" @ ") for m in cattrs.transform_error(exc, path=path))
+        return "; ".join(f"{where}: {what}" for what, _, where in messages)
     return f"{path}: {exc}"
 
 

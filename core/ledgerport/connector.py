@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Connector", "NoSettings", "Page", "PageRequest", "SyncContext", "Window"]
+__all__ = ["Connector", "NoSettings", "Page", "PageRequest", "RateBudget", "SyncContext", "Window"]
 
 
 @attrs.frozen
@@ -65,18 +65,32 @@ class Window:
 
 @attrs.frozen(kw_only=True)
 class PageRequest:
-    """One HTTP request for one page; `params` keep their order because signatures cover the query as sent."""
+    """One HTTP request for one page; `params` keep their order because signatures cover the query as sent.
+
+    `cost` is what the request takes from the source's rate budget (KuCoin calls it weight).
+    """
 
     path: str
     method: str = "GET"
     params: tuple[tuple[str, str], ...] = ()
     json: Any = None
+    cost: int = 1
+
+
+@attrs.frozen
+class RateBudget:
+    """What the source says is left of its rate budget, and in how many seconds it refills."""
+
+    remaining: int
+    reset_after: float
 
 
 @attrs.frozen(kw_only=True)
 class Page:
-    """One decoded answer: its raw records, and whatever the connector needs to ask for the next one."""
+    """One decoded answer: its raw records, whatever the connector needs to ask for the next one, and
+    the rate budget the source reported, which the engine uses to pace the requests that follow."""
 
     request: PageRequest
     records: Sequence[Mapping[str, Any]]
     cursor: Any = None
+    budget: RateBudget | None = None

@@ -42,6 +42,7 @@ class SyncReport:
     requests: int
     retries: int
     rate_limit_waits: int
+    paced: int
     waited_seconds: float
     duration_seconds: float
     sinks: tuple[str, ...]
@@ -228,6 +229,7 @@ def sync(
         requests=stats.requests,
         retries=stats.retries,
         rate_limit_waits=stats.rate_limit_waits,
+        paced=stats.paced,
         waited_seconds=round(stats.waited, 3),
         duration_seconds=round(time.monotonic() - started, 3),
         sinks=tuple(sinks),

@@ -10,7 +10,7 @@ import attrs
 import httpx
 
 from ._hooks import ConnectorHooks
-from .connector import Page, PageRequest
+from .connector import Page, PageRequest, RateBudget
 from .errors import LedgerportError, RateLimitedError, SourceError, TransientError
 from .retry import RetryPolicy
 
@@ -22,6 +22,7 @@ class FetchStats:
     requests: int = 0
     retries: int = 0
     rate_limit_waits: int = 0
+    paced: int = 0
     waited: float = 0.0
 
 
@@ -47,14 +48,33 @@ class Fetcher:
         self._source = source
         self._policy = policy
         self._sleep = sleep
+        self._budget: RateBudget | None = None
+        self._budget_at = 0.0
         self.stats = FetchStats()
+
+    def _pace(self, cost: int) -> None:
+        """Waits for the budget to refill when what is left would not pay for the next request."""
+        budget = self._budget
+        if budget is None or budget.remaining >= cost:
+            return
+        delay = min(budget.reset_after - (time.monotonic() - self._budget_at), self._policy.max_wait)
+        self._budget = None
+        if delay > 0:
+            log.info("%s: rate budget spent, pausing %.2fs until it refills", self._source, delay)
+            self.stats.paced += 1
+            self.stats.waited += delay
+            self._sleep(delay)
 
     def fetch(self, request: PageRequest) -> Page:
         failures = 0
         waits = 0
         while True:
+            self._pace(request.cost)
             try:
-                return self._attempt(request)
+                page = self._attempt(request)
+                if page.budget is not None:
+                    self._budget, self._budget_at = page.budget, time.monotonic()
+                return page
             except RateLimitedError as exc:
                 waits += 1
                 if waits > self._policy.rate_limit_waits:

@@ -1,0 +1,76 @@
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+import pytest
+
+from ledgerport import ConfigError, Secret
+from ledgerport.config import Config, build_settings, load_config, parse_assignments
+
+
+@attrs.frozen
+class Settings:
+    api_key: Secret = attrs.field(metadata={"env": "X_API_KEY"})
+    page_size: int = 50
+    currency: tuple[str, ...] = ()
+    strict: bool = False
+    minimum: Decimal = Decimal(0)
+
+
+def settings(file: dict[str, object] | None = None, env: dict[str, str] | None = None, **overrides: str) -> Settings:
+    return build_settings(Settings, path="connectors.x", file_values=file or {}, env=env or {}, overrides=overrides)
+
+
+def test_file_then_environment_then_overrides() -> None:
+    assert settings({"api_key": "file"}).api_key.reveal() == "file"
+    assert settings({"api_key": "file"}, {"X_API_KEY": "env"}).api_key.reveal() == "env"
+    assert settings({"api_key": "file"}, {"X_API_KEY": "env"}, api_key="cli").api_key.reveal() == "cli"
+
+
+def test_command_line_strings_become_typed_values() -> None:
+    got = settings(env={"X_API_KEY": "k"}, page_size="500", currency="BTC, ETH", strict="yes", minimum="0.1")
+    assert (got.page_size, got.currency, got.strict, got.minimum) == (500, ("BTC", "ETH"), True, Decimal("0.1"))
+    assert settings({"api_key": "k", "currency": ["A", "B"]}).currency == ("A", "B")
+
+
+def test_errors_name_the_field_path_and_the_environment_variable() -> None:
+    with pytest.raises(ConfigError, match=r"connectors\.x\.api_key.*X_API_KEY"):
+        settings()
+    with pytest.raises(ConfigError, match=r"connectors\.x\.page_size"):
+        settings({"api_key": "k", "page_size": "many"})
+    with pytest.raises(ConfigError, match=r"connectors\.x\.strict"):
+        settings({"api_key": "k"}, strict="maybe")
+    with pytest.raises(ConfigError, match=r"connectors\.x: extra fields found \(colour\)"):
+        settings({"api_key": "k", "colour": "red"})
+    with pytest.raises(ConfigError, match=r"connectors\.x\.minimum"):
+        settings({"api_key": "k", "minimum": 0.1})
+
+
+def test_a_bad_secret_value_is_not_echoed() -> None:
+    with pytest.raises(ConfigError) as info:
+        settings({"api_key": 12345678})
+    assert "12345678" not in str(info.value)
+
+
+def test_load_config(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[connectors.x]\napi_key = "k"\n[sinks.csv]\n')
+    assert load_config(path) == Config(connectors={"x": {"api_key": "k"}}, sinks={"csv": {}})
+    path.write_text("[connectorz.x]\n")
+    with pytest.raises(ConfigError, match="connectorz"):
+        load_config(path)
+    path.write_text("[connectors.x\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "missing.toml")
+
+
+def test_parse_assignments() -> None:
+    assert parse_assignments(["kucoin.currency=BTC,ETH", "csv.x=a=b"]) == {
+        "kucoin": {"currency": "BTC,ETH"},
+        "csv": {"x": "a=b"},
+    }
+    for bad in ("nodot=1", "a.b", ".b=1"):
+        with pytest.raises(ConfigError, match="PLUGIN.FIELD=VALUE"):
+            parse_assignments([bad])
