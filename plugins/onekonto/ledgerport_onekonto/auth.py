@@ -1,0 +1,76 @@
+"""Login with user and SHA-256 of the password, a bearer token, and one fresh login when it expires.
+
+1Konto has no refresh call: a token that the server refuses (401) is replaced by logging in again,
+once, and the request is sent again; a second refusal goes back to the engine as an error, so an
+auth flow can never loop.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+
+import httpx
+
+from ledgerport import AuthenticationError, Secret, SourceError
+
+from .api import NAME, password_digest
+from .errors import describe, error_for
+from .settings import Settings
+
+_MASK = "********"
+
+
+def join_url(base_url: str, path: str) -> str:
+    """`path` under the base URL, keeping a base path prefix as httpx does for the client's requests."""
+    return base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+class LoginAuth(httpx.Auth):
+    """Logs in before the first request and after a 401, and sends `Authorization: Bearer <token>`."""
+
+    requires_response_body = True
+
+    def __init__(self, base_url: str, settings: Settings) -> None:
+        self._login_url = join_url(base_url, settings.login_path)
+        self._login_path = settings.login_path
+        self._user = settings.user
+        self._password = settings.password
+        self._token: Secret | None = None
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self._token is None:
+            self._token = yield from self._login()
+        request.headers["Authorization"] = f"Bearer {self._token.reveal()}"
+        response = yield request
+        if response.status_code == 401:
+            self._token = None  # should this login fail transiently, the retry logs in first
+            self._token = yield from self._login()
+            request.headers["Authorization"] = f"Bearer {self._token.reveal()}"
+            yield request
+
+    def _login(self) -> Generator[httpx.Request, httpx.Response, Secret]:
+        digest = password_digest(self._password.reveal())
+        response = yield httpx.Request("POST", self._login_url, json={"user": self._user, "password": digest})
+        if response.status_code in (400, 401, 403):
+            reason = self._scrub(describe(response), digest)
+            raise AuthenticationError(
+                f"{NAME}: login refused for user {self._user!r} at {self._login_path} "
+                f"(HTTP {response.status_code}: {reason}); check ONEKONTO_USER and ONEKONTO_PASSWORD"
+            )
+        if response.status_code != 200:
+            raise error_for(response, self._login_path)
+        try:
+            token = json.loads(response.content)["token"]
+        except (ValueError, KeyError, TypeError):
+            token = None
+        if not isinstance(token, str) or not token:
+            raise SourceError(f"{NAME}: {self._login_path}: the login answer holds no token")
+        return Secret(token)
+
+    def _scrub(self, text: str, digest: str) -> str:
+        """A server that echoes what it was sent must not put the password or its hash in our message."""
+        for secret in (self._password.reveal(), digest):
+            if secret:
+                text = text.replace(secret, _MASK)
+        return text

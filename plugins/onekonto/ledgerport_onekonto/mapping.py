@@ -1,0 +1,106 @@
+"""One 1Konto transaction to one canonical entry: kind and sign from the event, exact amount and time.
+
+The sign comes from the event, never from the number (1Konto's own example shows a trade's source
+leg with a positive amount): the absolute amount goes in for deposit, transferReceived,
+initialBalances and a trade's destination leg, out for withdrawal, transferSent and a trade's
+source leg. `manual`, `order`, `invalid` and unknown events keep the sign they were sent with.
+`order` becomes `other` tagged `order`: it is not a settled trade (those come as trade legs), so
+counting it as one would double them. `invalid` and unknown eventTypes become `other` with a
+warning, never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from ledgerport import BadRecordError, Entry, Kind, parse_decimal
+
+from .api import NAME
+from .eventtime import parse_event_time
+
+log = logging.getLogger("ledgerport.onekonto")
+
+IN, OUT, OWN = 1, -1, 0
+
+# eventType -> (kind, direction, description, tags); trades are signed by their subEventType.
+_EVENTS: dict[str, tuple[Kind, int, str, tuple[str, ...]]] = {
+    "deposit": (Kind.DEPOSIT, IN, "deposit", ()),
+    "withdrawal": (Kind.WITHDRAWAL, OUT, "withdrawal", ()),
+    "transferSent": (Kind.TRANSFER, OUT, "transfer sent", ()),
+    "transferReceived": (Kind.TRANSFER, IN, "transfer received", ()),
+    "manual": (Kind.ADJUSTMENT, OWN, "manual adjustment", ()),
+    "initialBalances": (Kind.ADJUSTMENT, IN, "opening balance", ("opening-balance",)),
+    "order": (Kind.OTHER, OWN, "order", ("order",)),
+}
+_TRADE_LEGS = {"source": OUT, "destination": IN}
+
+
+def _bad(record_id: str | None, field: str, reason: str) -> BadRecordError:
+    return BadRecordError(source=NAME, record_id=record_id, field=field, reason=reason)
+
+
+def _record_id(record: Any) -> str:
+    if not isinstance(record, dict):
+        raise _bad(None, "transactionId", f"expected a JSON object, got {type(record).__name__}")
+    record_id = record.get("transactionId")
+    if type(record_id) is int:
+        return str(record_id)
+    if not isinstance(record_id, str) or not record_id:
+        raise _bad(None, "transactionId", f"missing or empty: {record_id!r}")
+    return record_id
+
+
+def _classify(record: dict[str, Any], record_id: str) -> tuple[Kind, int, str, tuple[str, ...], str]:
+    """Kind, direction, description, tags and group id of a record, from its eventType."""
+    event = record.get("eventType")
+    if not isinstance(event, str):
+        raise _bad(record_id, "eventType", f"missing or not a string: {event!r}")
+    if event == "trade":
+        leg = record.get("subEventType")
+        if leg not in _TRADE_LEGS:
+            raise _bad(record_id, "subEventType", f"a trade leg must be 'source' or 'destination', got {leg!r}")
+        ordering = record.get("ordering")
+        if type(ordering) is not int:
+            raise _bad(record_id, "ordering", f"not an integer: {ordering!r}")
+        return Kind.TRADE, _TRADE_LEGS[leg], f"trade {leg}", (), f"ordering:{ordering}"
+    known = _EVENTS.get(event)
+    if known is not None:
+        return (*known, "")
+    log.warning("%s: transaction %s has eventType %r: kept as 'other' with its own sign", NAME, record_id, event)
+    return Kind.OTHER, OWN, event, (), ""
+
+
+def to_entry(record: Any, account: str) -> Entry:
+    """The canonical entry for one record; raises BadRecordError naming the record and the field."""
+    record_id = _record_id(record)
+    try:
+        amount: Decimal = parse_decimal(record["amount"])
+    except KeyError:
+        raise _bad(record_id, "amount", "missing") from None
+    except ValueError as exc:
+        raise _bad(record_id, "amount", str(exc)) from None
+    try:
+        timestamp = parse_event_time(record.get("eventTime"))  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise _bad(record_id, "eventTime", str(exc)) from None
+    asset = record.get("asset")
+    if not isinstance(asset, str) or not asset:
+        raise _bad(record_id, "asset", f"missing or empty: {asset!r}")
+    kind, direction, description, tags, group_id = _classify(record, record_id)
+    if direction != OWN:
+        amount = abs(amount) if direction == IN else -abs(amount)
+    return Entry(
+        source=NAME,
+        account=account,
+        entry_id=record_id,
+        timestamp=timestamp,
+        asset=asset,
+        amount=amount,
+        kind=kind,
+        group_id=group_id,
+        description=description,
+        tags=tags,
+        raw=record,
+    )
