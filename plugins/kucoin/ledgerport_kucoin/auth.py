@@ -1,0 +1,100 @@
+"""KuCoin request signing (API key versions 2 and 3), with recovery from clock skew.
+
+KC-API-SIGN is base64(HMAC-SHA256(secret, timestamp + METHOD + path_with_query + body)) over the
+path and query exactly as sent; KC-API-PASSPHRASE is the passphrase signed with the same secret.
+The timestamp must be within 5 s of the server's clock, so on code 400002 the flow asks the server
+for its time (GET /api/v1/timestamp), remembers the offset and re-signs the request once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Callable, Generator
+
+import httpx
+
+from .settings import Settings
+
+__all__ = ["KucoinAuth", "sign", "signed_passphrase"]
+
+log = logging.getLogger("ledgerport.kucoin")
+
+TIME_PATH = "/api/v1/timestamp"
+CLOCK_SKEW = "400002"
+
+
+def sign(secret: str, message: str) -> str:
+    """base64(HMAC-SHA256(secret, message)): the KC-API-SIGN of a request and the v2/v3 passphrase."""
+    digest = hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def signed_passphrase(secret: str, passphrase: str, version: int) -> str:
+    """What goes in KC-API-PASSPHRASE: signed from version 2 on, plain text in version 1."""
+    return passphrase if version == 1 else sign(secret, passphrase)
+
+
+def _is_clock_skew(response: httpx.Response) -> bool:
+    """Code 400002, however the server chose to send it; a cheap byte search spares parsing every page twice."""
+    if b'"' + CLOCK_SKEW.encode() + b'"' not in response.content:
+        return False
+    try:
+        return str(response.json().get("code")) == CLOCK_SKEW
+    except (ValueError, AttributeError):
+        return False
+
+
+class KucoinAuth(httpx.Auth):
+    """Signs every request; holds the secret only as this object's private state, never in a message."""
+
+    requires_response_body = True
+
+    def __init__(self, settings: Settings, base_url: str, clock: Callable[[], float] = time.time) -> None:
+        self._key = settings.api_key.reveal()
+        self._secret = settings.api_secret.reveal()
+        self._passphrase = signed_passphrase(self._secret, settings.api_passphrase.reveal(), settings.key_version)
+        self._version = str(settings.key_version)
+        self._time_url = base_url.rstrip("/") + TIME_PATH
+        self._clock = clock
+        self._offset_ms = 0
+
+    def __repr__(self) -> str:
+        return f"KucoinAuth(version={self._version}, offset_ms={self._offset_ms})"
+
+    def _now_ms(self) -> int:
+        return int(self._clock() * 1000) + self._offset_ms
+
+    def _sign(self, request: httpx.Request) -> None:
+        timestamp = str(self._now_ms())
+        target = request.url.raw_path.decode("ascii")
+        message = f"{timestamp}{request.method}{target}{request.content.decode()}"
+        request.headers["KC-API-KEY"] = self._key
+        request.headers["KC-API-SIGN"] = sign(self._secret, message)
+        request.headers["KC-API-TIMESTAMP"] = timestamp
+        request.headers["KC-API-PASSPHRASE"] = self._passphrase
+        request.headers["KC-API-KEY-VERSION"] = self._version
+
+    def _learn_offset(self, answer: httpx.Response) -> bool:
+        """Adopts the server's clock from a GET /api/v1/timestamp answer; False when it gave none."""
+        try:
+            server_ms = int(answer.json()["data"])
+        except (ValueError, KeyError, TypeError):
+            return False
+        self._offset_ms = server_ms - int(self._clock() * 1000)
+        log.warning("kucoin: the local clock is %+.3fs off the server's; signing with the server's time", -self._offset_ms / 1000)
+        return True
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self._sign(request)
+        response = yield request
+        if not _is_clock_skew(response):
+            return
+        answer = yield httpx.Request("GET", self._time_url)
+        if self._learn_offset(answer):
+            self._sign(request)
+            yield request

@@ -1,0 +1,259 @@
+"""The sandbox's ledger: deterministic generated data shaped like KuCoin's, and range queries over it.
+
+Every active day has entries exactly on midnight, noon (a window edge of the connector) and the
+last millisecond; a burst of trade legs sharing one millisecond (long enough to straddle pages);
+and a mix that walks through every bizType spelling, so a few days cover them all. Days 3 and 4 of
+every week are quiet, a 48 h gap. Tickers include `1INCH`; ETH has 18 decimals. Balances run per
+currency and account type, so they agree with the amounts.
+
+Days are generated in order on first use and kept newest first with their JSON pre-serialised,
+so serving a page is a bisect and a slice, and a million entries cost seconds once, not per request.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+
+from ledgerport import Kind, to_ms
+
+from ..mapping import BIZ_TYPES, REQUEST_CODES
+
+__all__ = ["DAY_MS", "GeneratedLedger", "QUIET_WEEKDAYS"]
+
+DAY_MS = 86_400_000
+QUIET_WEEKDAYS = (3, 4)
+"""Days `d` of the ledger with `d % 7` in here have no entries."""
+
+PLACES = {"BTC": 8, "ETH": 18, "USDT": 6, "1INCH": 8, "KCS": 8, "XRP": 6}
+PAIRS = (("BTC", "USDT"), ("ETH", "USDT"), ("1INCH", "USDT"), ("ETH", "BTC"), ("KCS", "USDT"))
+TRADES = frozenset({"Trade_Exchange", "Exchange", "TRADE_EXCHANGE", "trade exchange", "Margin Trade", "MARGIN_EXCHANGE"})
+BURST_FILLS = 7
+SPELLINGS = (*(name for name, _ in BIZ_TYPES), *(code for code, _ in REQUEST_CODES), "trade exchange", "sub_account_transfer")
+"""Every bizType the connector knows, in the spellings KuCoin uses and two it might."""
+
+DIRECTIONS: Mapping[str, tuple[str, ...]] = {
+    **{name: ("in",) for name, kind in (*BIZ_TYPES, *REQUEST_CODES) if kind is Kind.REWARD},
+    "Deposit": ("in",), "DEPOSIT": ("in",), "Withdrawal": ("out",), "WITHDRAW": ("out",),
+    "KCS Pay Fees": ("out",), "Liquidation Fees": ("out",), "Debt Repayment": ("out",), "Lendings": ("out",),
+    "Send red envelope": ("out",), "Staking": ("out",), "Public Offering Purchase": ("in",),
+}
+"""Directions that follow from the bizType; any other goes either way (transfers, trades, ...)."""
+
+ACCOUNT_TYPES: Mapping[str, str] = {
+    "Margin Trade": "MARGIN", "MARGIN_EXCHANGE": "MARGIN", "Borrowings": "MARGIN", "Debt Repayment": "MARGIN",
+    "Liquidation Fees": "MARGIN", "Transfer": "CONTRACT",
+}
+
+Row = dict[str, Any]
+
+
+def _amount(units: int, places: int) -> str:
+    """Integer minimal units as KuCoin's decimal text, at the asset's full precision."""
+    whole, frac = divmod(abs(units), 10**places)
+    return f"{'-' if units < 0 else ''}{whole}.{frac:0{places}d}"
+
+
+def _malformed(row: Row, rng: random.Random) -> Row:
+    """One of the corruptions a connector must name: a non-numeric amount, no timestamp, a bad direction."""
+    broken = dict(row)
+    damage = rng.randrange(3)
+    if damage == 0:
+        broken["amount"] = broken["amount"].replace(".", ",")
+    elif damage == 1:
+        del broken["createdAt"]
+    else:
+        broken["direction"] = "sideways"
+    return broken
+
+
+@attrs.frozen
+class Day:
+    """One generated day, newest first, with the serialised form of each row and a key to bisect on."""
+
+    rows: Sequence[Row]
+    wire: Sequence[bytes]
+    keys: Sequence[int]
+
+    def between(self, lo: int, hi: int) -> tuple[int, int]:
+        """The slice of rows with `lo <= createdAt <= hi`."""
+        return bisect.bisect_left(self.keys, -hi), bisect.bisect_right(self.keys, -lo)
+
+
+class GeneratedLedger:
+    """`days` days of entries from `start` (midnight UTC), about `per_day` on each active day."""
+
+    def __init__(
+        self,
+        *,
+        seed: int,
+        start: datetime,
+        days: int,
+        per_day: int,
+        malformed: float = 0.0,
+        extra: Iterable[Row] = (),
+    ) -> None:
+        self.seed, self.start, self.days, self.per_day, self.malformed = seed, start, days, per_day, malformed
+        self.start_ms = to_ms(start)
+        self.malformed_ids: set[str] = set()
+        self._days: list[Day] = []
+        self._balances: dict[tuple[str, str], int] = {}
+        self._spelling = 0
+        self._extra: dict[int, list[Row]] = {}
+        for row in extra:
+            index = (row["createdAt"] - self.start_ms) // DAY_MS
+            if not 0 <= index < days:
+                raise ValueError(f"extra record {row.get('id')!r} is outside the sandbox's {days} days")
+            self._extra.setdefault(index, []).append(dict(row))
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(days=self.days)
+
+    def day(self, index: int) -> Day:
+        while len(self._days) <= index:
+            self._days.append(self._generate(len(self._days)))
+        return self._days[index]
+
+    def _day_range(self, lo: int, hi: int) -> range:
+        first = max((lo - self.start_ms) // DAY_MS, 0)
+        last = min((hi - self.start_ms) // DAY_MS, self.days - 1)
+        return range(last, first - 1, -1)
+
+    def query(self, lo: int, hi: int, keep: Callable[[Row], bool] | None = None) -> list[bytes]:
+        """Serialised rows with `lo <= createdAt <= hi`, newest first (both bounds inclusive)."""
+        found: list[bytes] = []
+        for index in self._day_range(lo, hi):
+            day = self.day(index)
+            i, j = day.between(lo, hi)
+            if keep is None:
+                found += day.wire[i:j]
+            else:
+                found += (wire for row, wire in zip(day.rows[i:j], day.wire[i:j], strict=True) if keep(row))
+        return found
+
+    def rows(self, since: datetime, until: datetime) -> list[Row]:
+        """The ground truth of `[since, until)`, oldest first: every row as generated, malformed ones included."""
+        lo, hi = to_ms(since), to_ms(until) - 1
+        found: list[Row] = []
+        for index in reversed(self._day_range(lo, hi)):
+            day = self.day(index)
+            i, j = day.between(lo, hi)
+            found += reversed(day.rows[i:j])
+        return found
+
+    def _generate(self, index: int) -> Day:
+        rng = random.Random(f"kucoin-sandbox:{self.seed}:{index}")
+        rows = [] if index % 7 in QUIET_WEEKDAYS else _Builder(self, index, rng).build()
+        rows += self._extra.get(index, ())
+        rows.sort(key=lambda row: (row["createdAt"], row["id"]))
+        for row in rows:
+            if "_units" in row:
+                self._settle(row)
+        rows.reverse()
+        wire = []
+        for row in rows:
+            if self.malformed and rng.random() < self.malformed:
+                self.malformed_ids.add(row["id"])
+                row = _malformed(row, rng)
+            wire.append(json.dumps(row, separators=(",", ":")).encode())
+        return Day(rows=rows, wire=wire, keys=[-row["createdAt"] for row in rows])
+
+    def _settle(self, row: Row) -> None:
+        """Runs the balance of the row's holding, in minimal units so it stays exact."""
+        places = PLACES[row["currency"]]
+        key = (row["currency"], row["accountType"])
+        units = int(row.pop("_units"))
+        balance = self._balances.get(key, 10 ** (places + 7)) + (units if row["direction"] == "in" else -units)
+        self._balances[key] = balance
+        row["balance"] = _amount(balance, places)
+
+    def next_spelling(self) -> str:
+        """Walks through every spelling in turn, across days, so a short range still covers them all."""
+        name = SPELLINGS[self._spelling % len(SPELLINGS)]
+        self._spelling += 1
+        return name
+
+
+class _Builder:
+    """The rows of one active day, before balances."""
+
+    def __init__(self, ledger: GeneratedLedger, index: int, rng: random.Random) -> None:
+        self.ledger, self.index, self.rng = ledger, index, rng
+        self.midnight = ledger.start_ms + index * DAY_MS
+        self.rows: list[Row] = []
+
+    def build(self) -> list[Row]:
+        rng, midnight = self.rng, self.midnight
+        for edge in (midnight, midnight + DAY_MS // 2, midnight + DAY_MS - 1):
+            self.event(edge, self.ledger.next_spelling())
+        self.burst(midnight + rng.randrange(DAY_MS))
+        while len(self.rows) < self.ledger.per_day:
+            self.event(midnight + rng.randrange(DAY_MS), self.ledger.next_spelling())
+        return self.rows
+
+    def _id(self) -> str:
+        return f"{self.ledger.seed % 0x10000:04x}{self.index:06x}{len(self.rows):014x}"
+
+    def row(self, ms: int, currency: str, account: str, biz: str, direction: str, units: int, fee: int,
+            context: str) -> None:
+        places = PLACES[currency]
+        self.rows.append({
+            "id": self._id(), "currency": currency, "amount": _amount(units, places), "fee": _amount(fee, places),
+            "balance": None, "accountType": account, "bizType": biz, "direction": direction, "createdAt": ms,
+            "context": context, "_units": units,
+        })
+
+    def units(self, currency: str) -> int:
+        places = PLACES[currency]
+        return self.rng.randrange(1, 10 ** (places + 2))
+
+    def event(self, ms: int, biz: str) -> None:
+        if biz in TRADES:
+            self.fill(ms, biz, self._hex(), self.rng.random() < 0.9)
+            return
+        rng = self.rng
+        currency = rng.choice(tuple(PLACES))
+        direction = rng.choice(DIRECTIONS.get(biz, ("in", "out")))
+        account = ACCOUNT_TYPES.get(biz, "MAIN")
+        units = self.units(currency)
+        fee = units // 500 if biz in ("Withdrawal", "WITHDRAW") else 0
+        self.row(ms, currency, account, biz, direction, units, fee, self.context(biz))
+
+    def context(self, biz: str) -> str:
+        rng = self.rng
+        if biz in ("Deposit", "DEPOSIT", "Withdrawal", "WITHDRAW"):
+            return "" if rng.random() < 0.3 else json.dumps({"orderId": self._hex(), "txId": f"0x{rng.getrandbits(128):032x}"})
+        if biz in ("Loans Repaid", "Borrowings", "Debt Repayment", "Lendings", "Loans"):
+            return json.dumps({"borrowerUserId": self._hex(), "loanRepayDetailNo": self._hex()})
+        return ""
+
+    def _hex(self) -> str:
+        return f"{self.rng.getrandbits(96):024x}"
+
+    def burst(self, ms: int) -> None:
+        """One order filled BURST_FILLS times in the same millisecond: legs that straddle page boundaries."""
+        order = self._hex()
+        for _ in range(BURST_FILLS):
+            self.fill(ms, "Trade_Exchange", order, True)
+
+    def fill(self, ms: int, biz: str, order: str, with_trade_id: bool) -> None:
+        """Both legs of one fill: same millisecond, same tradeId; the quote leg carries the fee."""
+        rng = self.rng
+        base, quote = rng.choice(PAIRS)
+        context: dict[str, str] = {"symbol": f"{base}-{quote}", "orderId": order}
+        if with_trade_id:
+            context["tradeId"] = self._hex()
+        text = repr(context) if rng.random() < 0.15 else json.dumps(context)
+        account = ACCOUNT_TYPES.get(biz, "TRADE")
+        size, funds = self.units(base), self.units(quote)
+        fee = funds // 1000
+        buy = rng.random() < 0.5
+        self.row(ms, base, account, biz, "in" if buy else "out", size, 0, text)
+        self.row(ms, quote, account, biz, "out" if buy else "in", funds + fee if buy else funds - fee, fee, text)
