@@ -17,6 +17,15 @@ from sample import RECORDS, TOKEN
 DISTRIBUTIONS = Path(__file__).parent / "distributions"
 
 
+@pytest.fixture(autouse=True)
+def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test may touch the user's own state file."""
+    path = tmp_path / "state" / "state.db"
+    monkeypatch.setenv("LEDGERPORT_STATE", str(path))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    return path
+
+
 @pytest.fixture(scope="session")
 def installed_plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Install the tests' plugin distributions into a folder of their own, offline, as an installer would."""
@@ -34,10 +43,14 @@ def installed_plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def plugin_path(installed_plugins: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Puts the installed test plugins on the path and forgets any registry loaded before."""
+    """Puts the installed test plugins on the path and forgets any registry loaded before.
+
+    The default registry loads only the test plugins and the csv sink, so these tests do not
+    depend on which other first-party plugins the workspace holds.
+    """
     monkeypatch.syspath_prepend(str(installed_plugins))
     monkeypatch.setattr(plugins, "_default", [])
-    monkeypatch.delenv(plugins.PLUGINS_ENV, raising=False)
+    monkeypatch.setenv(plugins.PLUGINS_ENV, "testexchange,broken,csv")
     return installed_plugins
 
 

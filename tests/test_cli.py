@@ -37,7 +37,7 @@ def test_sync_writes_the_csv_and_reports(invoke: Invoke, exchange: str, tmp_path
     result = invoke(*sync_args(exchange, tmp_path / "out.csv"))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out.csv").read_text() == EXPECTED_CSV
-    assert result.stderr.endswith(f"6 entries from testexchange written to csv:{tmp_path / 'out.csv'}\n")
+    assert result.stderr.endswith("6 new entries from testexchange in 3 windows\n")
 
 
 def test_sync_json_summary_and_two_sinks(invoke: Invoke, exchange: str, tmp_path: Path) -> None:
@@ -45,6 +45,7 @@ def test_sync_json_summary_and_two_sinks(invoke: Invoke, exchange: str, tmp_path
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["entries"] == 6 and summary["windows"] == 3
+    assert summary["written"] == {f"csv:{tmp_path / 'a.csv'}": 6, f"csv:{tmp_path / 'b.csv'}": 6}
     assert summary["since"] == "2024-01-01T00:00:00+00:00"
     assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text() == EXPECTED_CSV
 
@@ -56,10 +57,10 @@ def test_csv_to_standard_output(invoke: Invoke, exchange: str, tmp_path: Path) -
 
 
 def test_failure_is_one_line_on_stderr_with_status_1(invoke: Invoke, exchange: str, tmp_path: Path) -> None:
-    result = invoke(*sync_args(exchange, tmp_path / "o.csv", "--set", "testexchange.token=not-it"))
+    result = invoke(*sync_args(exchange, tmp_path / "o.csv", "--set", "testexchange.token=not-the-right-token"))
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1] == "error: testexchange: the token was refused"
-    assert "Traceback" not in result.stderr and "not-it" not in result.output
+    assert result.stderr.splitlines()[-1] == "error: testexchange: the token was refused: bad token '********'"
+    assert "Traceback" not in result.stderr and "not-the-right-token" not in result.output
 
 
 def test_verbose_failure_shows_the_traceback(invoke: Invoke, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from ledgerport.cli import cli
 
 
 def test_installed_plugins_are_found_through_their_entry_points(plugin_path: Path) -> None:
-    registry = plugins.Registry.load(env={})
+    registry = plugins.Registry.load(env={plugins.PLUGINS_ENV: "ledgerport-testexchange,csv"})
     described = registry.describe()
     assert {"name": "testexchange", "description": "The tests' made-up exchange.",
             "distribution": "ledgerport-testexchange", "version": "0.0.1"} in described["connectors"]
@@ -19,7 +19,7 @@ def test_installed_plugins_are_found_through_their_entry_points(plugin_path: Pat
 
 
 def test_a_plugin_that_raises_on_import_is_reported_and_the_rest_still_work(plugin_path: Path) -> None:
-    registry = plugins.Registry.load(env={})
+    registry = plugins.Registry.load()
     assert [(f.plugin, f.error) for f in registry.failures] == [
         ("broken", "RuntimeError: this plugin is broken on purpose")
     ]

@@ -20,6 +20,7 @@ _EXPORTS = {
     "RateBudget": "connector",
     "SyncContext": "connector",
     "Window": "connector",
+    "Progress": "engine",
     "SyncReport": "engine",
     "sync": "engine",
     "AuthenticationError": "errors",
@@ -29,6 +30,7 @@ _EXPORTS = {
     "PluginError": "errors",
     "RateLimitedError": "errors",
     "SourceError": "errors",
+    "StateError": "errors",
     "TransientError": "errors",
     "hookimpl": "hookspecs",
     "Entry": "model",
@@ -70,7 +72,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from .config import Config
     from .connector import Connector, NoSettings, Page, PageRequest, RateBudget, SyncContext, Window
-    from .engine import SyncReport, sync
+    from .engine import Progress, SyncReport, sync
     from .errors import (
         AuthenticationError,
         BadRecordError,
@@ -79,6 +81,7 @@ if TYPE_CHECKING:
         PluginError,
         RateLimitedError,
         SourceError,
+        StateError,
         TransientError,
     )
     from .hookspecs import hookimpl

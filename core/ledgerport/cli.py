@@ -6,8 +6,8 @@ import json
 import logging
 import sys
 import traceback
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
 import click
 
@@ -59,9 +59,11 @@ class _Group(click.Group):
 
     @staticmethod
     def _fail(ctx: click.Context, message: str) -> None:
+        from .secret import redact
+
         if (ctx.obj or {}).get("verbose", 0) > 0:
-            traceback.print_exc(file=sys.stderr)
-        click.echo(f"error: {message}", err=True)
+            click.echo(redact(traceback.format_exc()), err=True, nl=False)
+        click.echo(f"error: {redact(message)}", err=True)
         ctx.exit(1)
 
 
@@ -72,22 +74,46 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Pull account ledgers from exchanges and custodians and write them as books."""
-    ctx.obj = {"verbose": verbose}
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from .secret import RedactingFilter
+
+    ctx.obj = {"verbose": verbose, "quiet": quiet}
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not getattr(h, "ledgerport", False)]
+    handler.ledgerport = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)])
 
 
 @cli.command(epilog=SYNC_EXAMPLES)
 @click.argument("source")
 @click.option("--since", type=_Instant(), required=True, help="Start of the range, inclusive.")
-@click.option("--until", type=_Instant(), help="End of the range, exclusive. Default: now.")
+@click.option("--until", type=_Instant(), help="End of the range, exclusive. Default: a minute ago.")
 @click.option("--sink", "sinks", multiple=True, required=True, metavar="NAME:TARGET", help="Where to write; repeatable.")
 @click.option("--base-url", help="The source's API address (a sandbox, a proxy).")
 @click.option("--account", help="Which account of the source to sync.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config file.")
 @click.option("--set", "options", multiple=True, metavar="PLUGIN.FIELD=VALUE", help="A connector or sink setting; repeatable.")
+@click.option(
+    "--state", "state_path", type=click.Path(dir_okay=False), envvar="LEDGERPORT_STATE", show_envvar=True,
+    help="State file that makes re-runs incremental and crashes resumable. Default: ~/.local/state/ledgerport/state.db.",
+)
+@click.option("--no-state", is_flag=True, help="Keep no state: every output starts afresh.")
+@click.option("--fresh", is_flag=True, help="Forget the state of these outputs and write them over.")
+@click.option(
+    "--on-bad-record", type=click.Choice(["fail", "skip"]), default="fail", show_default=True,
+    help="Stop at a record that cannot be read, or skip it into the quarantine file.",
+)
+@click.option(
+    "--quarantine", type=click.Path(dir_okay=False), default="ledgerport-quarantine.jsonl", show_default=True,
+    help="Where skipped records go, one JSON line each with the reason.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of the run on stdout.")
+@click.pass_context
 def sync(
+    ctx: click.Context,
     source: str,
     since: datetime,
     until: datetime | None,
@@ -96,26 +122,35 @@ def sync(
     account: str | None,
     config_path: str | None,
     options: tuple[str, ...],
+    state_path: str | None,
+    no_state: bool,
+    fresh: bool,
+    on_bad_record: Literal["fail", "skip"],
+    quarantine: str,
     as_json: bool,
 ) -> None:
     """Sync the ledger of SOURCE between --since and --until into every --sink."""
     import attrs
 
     from .engine import sync as run_sync
+    from .progress import progress_display
+    from .state import default_state_path
 
-    until = until or datetime.now(UTC).replace(microsecond=0)
-    report = run_sync(
-        source, since=since, until=until, sinks=sinks, base_url=base_url, account=account,
-        config=config_path, options=options,
-    )
+    until = until or (datetime.now(UTC) - timedelta(minutes=1)).replace(microsecond=0)
+    state = None if no_state else (state_path or default_state_path())
+    with progress_display(enabled=not ctx.obj["quiet"] and sys.stderr.isatty()) as progress:
+        report = run_sync(
+            source, since=since, until=until, sinks=sinks, base_url=base_url, account=account,
+            config=config_path, options=options, state=state, fresh=fresh,
+            on_bad_record=on_bad_record, quarantine=quarantine, progress=progress,
+        )
     if as_json:
-        summary = {
-            key: value.isoformat() if isinstance(value, datetime) else value
-            for key, value in attrs.asdict(report, recurse=False).items()
-        }
+        summary = attrs.asdict(report, value_serializer=lambda _i, _a, v: v.isoformat() if isinstance(v, datetime) else v)
         click.echo(json.dumps(summary, indent=2))
     else:
-        click.echo(f"{report.entries} entries from {report.source} written to {', '.join(report.sinks)}", err=True)
+        click.echo(f"{report.entries} new entries from {report.source} in {report.windows} windows", err=True)
+    if report.skipped:
+        click.echo(f"{report.skipped} bad records skipped, see {report.quarantine}", err=True)
 
 
 @cli.command()

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from .secret import redact
+
 
 class LedgerportError(Exception):
-    """Root of every error ledgerport raises on purpose; its message is meant for the user."""
+    """Root of every error ledgerport raises on purpose; its message is meant for the user.
+
+    Its text is redacted: a message that quotes a server's answer cannot carry a credential out.
+    """
+
+    def __str__(self) -> str:
+        return redact(super().__str__())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
 
 
 class ConfigError(LedgerportError):
     """A setting is missing or invalid; the message names the field path."""
+
+
+class StateError(LedgerportError):
+    """The state file and an output disagree (an output was changed or removed outside ledgerport)."""
 
 
 class PluginError(LedgerportError):

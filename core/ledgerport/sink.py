@@ -29,15 +29,22 @@ class Sink(abc.ABC):
     """An output open for one run.
 
     The engine calls `write_entries` once per window with that window's entries, de-duplicated
-    and sorted by (timestamp, entry id), then `commit`: what is written before a commit must
-    survive a later failure. `close` is called exactly once, after success or failure alike.
+    and sorted by (timestamp, entry id), then `commit`, which makes them durable and returns a
+    JSON-able checkpoint. The engine records the checkpoint in its state; when the sink is opened
+    again after a crash it gets the last recorded checkpoint and must drop anything written after
+    it. `close` is called exactly once, after success or failure alike.
+
+    A sink that cannot go back to a checkpoint (standard output) sets `resumable = False`: it then
+    receives the whole range on every run and no state is kept for it.
     """
+
+    resumable: bool = True
 
     @abc.abstractmethod
     def write_entries(self, entries: Sequence[Entry]) -> None: ...
 
     @abc.abstractmethod
-    def commit(self) -> None: ...
+    def commit(self) -> Any: ...
 
     @abc.abstractmethod
     def close(self) -> None: ...
@@ -47,10 +54,11 @@ class Sink(abc.ABC):
 class SinkType:
     """A kind of output, registered by a plugin through `register_sinks`.
 
-    `open(target, run, settings)` returns a `Sink`; `target` is what follows `NAME:` in `--sink`.
+    `open(target, run, settings, checkpoint)` returns a `Sink`; `target` is what follows `NAME:` in
+    `--sink`, `checkpoint` what its last committed run returned from `commit` (None: start afresh).
     """
 
     name: str
     description: str
-    open: Callable[[str, RunInfo, Any], Sink]
+    open: Callable[[str, RunInfo, Any, Any], Sink]
     settings: type = NoSettings

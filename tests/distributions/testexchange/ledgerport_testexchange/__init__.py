@@ -102,7 +102,7 @@ def read_page(ctx: SyncContext, request: PageRequest, response: httpx.Response) 
     if not _ours(ctx):
         return None
     if response.status_code == 401:
-        raise AuthenticationError(f"{NAME}: the token was refused")
+        raise AuthenticationError(f"{NAME}: the token was refused: {response.json()['error']}")
     if response.status_code == 429:
         raise RateLimitedError(f"{NAME}: too many requests", retry_after=float(response.headers["Retry-After"]))
     body = response.json()
@@ -185,7 +185,8 @@ def sandbox(
         if fault == "429":
             return json_response({"error": "slow down"}, status=429, headers=(("Retry-After", "0.01"),))
         if request.headers.get("x-token") != token:
-            return json_response({"error": "bad token"}, status=401)
+            # echoes what it got, as real servers sometimes do: the client must not repeat it
+            return json_response({"error": f"bad token {request.headers.get('x-token')!r}"}, status=401)
         lo, hi = int(request.query["from"]), int(request.query["to"])
         size, number = int(request.query["size"]), int(request.query["page"])
         rows = [r for r in records if lo <= r["ts"] <= hi]

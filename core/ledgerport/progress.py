@@ -1,0 +1,42 @@
+"""The progress display of a long sync on a terminal (rich); nothing at all when output is not a terminal."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+from .engine import Progress
+
+
+@contextlib.contextmanager
+def progress_display(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("windows · {task.fields[entries]:,} entries · {task.fields[requests]:,} requests"
+                   " · {task.fields[waits]} rate-limit waits · {task.fields[retries]} retries"),
+        TimeElapsedColumn(),
+    )
+    with Bar(*columns, transient=True) as bar:
+        task = bar.add_task("sync", total=None, entries=0, requests=0, waits=0, retries=0)
+
+        def update(snapshot: Progress) -> None:
+            bar.update(
+                task,
+                total=snapshot.windows_total,
+                completed=snapshot.windows_done,
+                description=f"{snapshot.window.start:%Y-%m-%d %H:%M}",
+                entries=snapshot.entries,
+                requests=snapshot.requests,
+                waits=snapshot.rate_limit_waits,
+                retries=snapshot.retries,
+            )
+
+        yield update

@@ -1,0 +1,139 @@
+"""Incremental syncs and resumption through the state file, against the test exchange over HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ledgerport import BadRecordError, ConfigError, Progress, StateError, Window, plugins
+from ledgerport.coverage import Segment, gaps, segments
+from ledgerport.state import SinkKey, StateStore
+from sample import RECORDS, SINCE, UNTIL, record
+from test_engine import EXPECTED_CSV, run
+
+DAY = timedelta(days=1)
+HEADER = EXPECTED_CSV.splitlines(keepends=True)[0]
+ROWS = EXPECTED_CSV.splitlines(keepends=True)[1:]
+
+
+def w(a: int, b: int) -> Window:
+    return Window(SINCE + a * DAY, SINCE + b * DAY)
+
+
+def test_gaps_and_segments() -> None:
+    assert gaps(SINCE, SINCE + 10 * DAY, [w(-2, 1), w(3, 4), w(4, 6), w(9, 12)]) == [w(1, 3), w(6, 9)]
+    assert gaps(SINCE, SINCE + DAY, []) == [w(0, 1)]
+    assert gaps(SINCE, SINCE + DAY, [w(-1, 2)]) == []
+    assert segments({"a": [w(0, 4)], "b": [w(2, 6)], "c": []}) == [
+        Segment(w(0, 2), frozenset("a")),
+        Segment(w(2, 4), frozenset("ab")),
+        Segment(w(4, 6), frozenset("b")),
+    ]
+    assert segments({"a": [w(0, 1), w(1, 2)]}) == [Segment(w(0, 2), frozenset("a"))]
+
+
+def test_state_merges_committed_windows_and_keeps_checkpoints(tmp_path: Path) -> None:
+    key = SinkKey("s", "a", "csv:/x")
+    with StateStore(tmp_path / "s.db") as store:
+        assert (store.checkpoint(key), store.covered(key)) == (None, [])
+        for window, offset in ((w(0, 1), 10), (w(1, 2), 20), (w(5, 6), 30)):
+            store.commit(window, [(key, {"offset": offset}, 3)])
+        assert store.covered(key) == [w(0, 2), w(5, 6)]
+        assert store.checkpoint(key) == {"offset": 30}
+        with pytest.raises(ConfigError, match="another ledgerport sync is using"):
+            StateStore(tmp_path / "s.db")
+        store.forget([key])
+        assert (store.checkpoint(key), store.covered(key)) == (None, [])
+
+
+def test_extending_the_range_fetches_only_the_new_windows(
+    registry: plugins.Registry, exchange: str, tmp_path: Path
+) -> None:
+    out, state = tmp_path / "out.csv", tmp_path / "state.db"
+    first = run(registry, exchange, out, state=state, until=UNTIL - DAY)
+    assert (first.windows, first.entries) == (2, 5)
+    second = run(registry, exchange, out, state=state)
+    assert (second.windows, second.entries, second.requests) == (1, 1, 1)
+    assert out.read_text() == EXPECTED_CSV
+    third = run(registry, exchange, out, state=state)
+    assert (third.windows, third.entries, third.requests) == (0, 0, 0)
+    assert out.read_text() == EXPECTED_CSV
+
+
+def test_a_new_sink_gets_the_whole_range_and_the_old_one_only_what_it_lacks(
+    registry: plugins.Registry, exchange: str, tmp_path: Path
+) -> None:
+    a, b, state = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "state.db"
+    run(registry, exchange, a, state=state, since=SINCE + DAY)
+    report = run(registry, exchange, a, state=state, sinks=[f"csv:{a}", f"csv:{b}"])
+    assert report.written == {f"csv:{a}": 4, f"csv:{b}": 6}
+    assert b.read_text() == EXPECTED_CSV
+    assert a.read_text() == HEADER + "".join(ROWS[4:] + ROWS[:4])
+
+
+def test_an_uncommitted_tail_is_cut_off_and_the_window_fetched_again(
+    registry: plugins.Registry, exchange: str, tmp_path: Path
+) -> None:
+    out, state = tmp_path / "out.csv", tmp_path / "state.db"
+    run(registry, exchange, out, state=state, until=UNTIL - DAY)
+    with out.open("a") as file:  # what a run killed in the middle of the next window leaves behind
+        file.write(ROWS[5] + "testexchange,default,r9,2024-01-03T0")
+    run(registry, exchange, out, state=state)
+    assert out.read_text() == EXPECTED_CSV
+
+
+def test_a_failed_run_keeps_its_committed_windows_and_the_next_run_completes(
+    registry: plugins.Registry, serve: Callable[..., str], tmp_path: Path
+) -> None:
+    out, state = tmp_path / "out.csv", tmp_path / "state.db"
+    broken = serve([*RECORDS, record("bad1", "2024-01-02T05:00:00", "12,5")])
+    with pytest.raises(BadRecordError):
+        run(registry, broken, out, state=state)
+    assert out.read_text() == HEADER + "".join(ROWS[:4])
+    report = run(registry, serve(), out, state=state)
+    assert report.windows == 2
+    assert out.read_text() == EXPECTED_CSV
+
+
+def test_an_output_changed_outside_ledgerport_is_an_error_until_fresh(
+    registry: plugins.Registry, exchange: str, tmp_path: Path
+) -> None:
+    out, state = tmp_path / "out.csv", tmp_path / "state.db"
+    run(registry, exchange, out, state=state)
+    out.write_text(HEADER)
+    with pytest.raises(StateError, match="changed outside ledgerport"):
+        run(registry, exchange, out, state=state)
+    out.unlink()
+    with pytest.raises(StateError, match="the file is missing"):
+        run(registry, exchange, out, state=state)
+    assert run(registry, exchange, out, state=state, fresh=True).entries == 6
+    assert out.read_text() == EXPECTED_CSV
+
+
+def test_skipped_bad_records_go_to_the_quarantine_with_the_reason(
+    registry: plugins.Registry, serve: Callable[..., str], tmp_path: Path
+) -> None:
+    url = serve([*RECORDS, record("bad1", "2024-01-02T05:00:00", "12,5", note="x")])
+    quarantine = tmp_path / "q.jsonl"
+    report = run(registry, url, tmp_path / "out.csv", on_bad_record="skip", quarantine=quarantine)
+    assert (tmp_path / "out.csv").read_text() == EXPECTED_CSV
+    assert (report.skipped, report.quarantine) == (1, str(quarantine))
+    [line] = quarantine.read_text().splitlines()
+    assert json.loads(line) == {
+        "source": "testexchange", "account": "default", "record_id": "bad1", "field": "amount",
+        "reason": "not a number: '12,5'",
+        "record": {"id": "bad1", "ts": 1704171600000, "asset": "BTC", "amount": "12,5", "note": "x"},
+    }
+
+
+def test_progress_reports_pages_and_windows(registry: plugins.Registry, exchange: str, tmp_path: Path) -> None:
+    seen: list[Progress] = []
+    run(registry, exchange, tmp_path / "out.csv", progress=seen.append)
+    assert seen[-1].windows_done == seen[-1].windows_total == 3
+    assert seen[-1].entries == 6 and seen[-1].requests == 4
+    assert [p.windows_done for p in seen] == sorted(p.windows_done for p in seen)
+    assert seen[0].window.start == datetime(2024, 1, 1, tzinfo=UTC)
