@@ -86,7 +86,10 @@ class KucoinAuth(httpx.Auth):
         except (ValueError, KeyError, TypeError):
             return False
         self._offset_ms = server_ms - int(self._clock() * 1000)
-        log.warning("kucoin: the local clock is %+.3fs off the server's; signing with the server's time", -self._offset_ms / 1000)
+        log.warning(
+            "kucoin: the local clock is %.1fs %s the server's; signing with the server's time",
+            abs(self._offset_ms) / 1000, "behind" if self._offset_ms > 0 else "ahead of",
+        )
         return True
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:

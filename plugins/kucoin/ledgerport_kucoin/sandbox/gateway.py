@@ -39,7 +39,10 @@ class Credentials:
         }
 
     def check(self, method: str, target: str, body: bytes, headers: Mapping[str, str], now_ms: int) -> str | None:
-        """The KuCoin error code that refuses this request, or None when it is properly signed."""
+        """The KuCoin error code that refuses this request, or None when it is properly signed.
+
+        The signature is checked before the passphrase: a wrong secret spoils both, and 400005 says so.
+        """
         if any(not headers.get(name) for name in HEADERS):
             return "400001"
         if headers["kc-api-key"] != self.key:
@@ -47,14 +50,14 @@ class Credentials:
         timestamp = headers["kc-api-timestamp"]
         if not timestamp.isdigit() or abs(int(timestamp) - now_ms) > TOLERANCE_MS:
             return "400002"
+        signature = sign(self.secret, f"{timestamp}{method}{target}{body.decode(errors='replace')}")
+        if not hmac.compare_digest(headers["kc-api-sign"], signature):
+            return "400005"
         version_header = headers.get("kc-api-key-version", "1")
         version = int(version_header) if version_header.isdigit() else 0
         expected = signed_passphrase(self.secret, self.passphrase, version)
         if version != self.version or not hmac.compare_digest(headers["kc-api-passphrase"], expected):
             return "400004"
-        signature = sign(self.secret, f"{timestamp}{method}{target}{body.decode(errors='replace')}")
-        if not hmac.compare_digest(headers["kc-api-sign"], signature):
-            return "400005"
         return None
 
 
