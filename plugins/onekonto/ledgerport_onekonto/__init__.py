@@ -47,7 +47,11 @@ def connector_auth(ctx: SyncContext) -> httpx.Auth | None:
 
 @hookimpl
 def plan_windows(ctx: SyncContext, since: datetime, until: datetime) -> list[Window] | None:
-    return paging.plan(since, until, timedelta(hours=ctx.settings.window_hours)) if _ours(ctx) else None
+    """Also where the settings are checked: the engine plans before it sends anything."""
+    if not _ours(ctx):
+        return None
+    ctx.settings.check()
+    return paging.plan(since, until, timedelta(hours=ctx.settings.window_hours))
 
 
 @hookimpl

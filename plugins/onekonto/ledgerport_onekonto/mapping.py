@@ -89,8 +89,8 @@ def to_entry(record: Any, account: str) -> Entry:
     if not isinstance(asset, str) or not asset:
         raise _bad(record_id, "asset", f"missing or empty: {asset!r}")
     kind, direction, description, tags, group_id = _classify(record, record_id)
-    if direction != OWN:
-        amount = abs(amount) if direction == IN else -abs(amount)
+    if direction != OWN:  # copy_*: exact at any length, where abs() and - would round to 28 digits
+        amount = amount.copy_abs() if direction == IN else amount.copy_abs().copy_negate()
     return Entry(
         source=NAME,
         account=account,

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import attrs
 
-from ledgerport import Secret
+from ledgerport import ConfigError, Secret
 
-from .api import DEFAULT_LOGIN_PATH, EVENT_TYPES
-
-
-def _absolute_path(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not value.startswith("/"):
-        raise ValueError(f"{attribute.name} must start with '/', got {value!r}")
+from .api import DEFAULT_LOGIN_PATH, EVENT_TYPES, NAME
 
 
 @attrs.frozen
@@ -24,8 +19,22 @@ class Settings:
 
     user: str = attrs.field(metadata={"env": "ONEKONTO_USER"})
     password: Secret = attrs.field(metadata={"env": "ONEKONTO_PASSWORD"})
-    login_path: str = attrs.field(default=DEFAULT_LOGIN_PATH, validator=_absolute_path)
-    max: int = attrs.field(default=100, validator=attrs.validators.ge(1))
-    window_hours: int = attrs.field(default=24, validator=attrs.validators.ge(1))
+    login_path: str = DEFAULT_LOGIN_PATH
+    max: int = 100
+    window_hours: int = 24
     asset: str | None = None
-    type: str | None = attrs.field(default=None, validator=attrs.validators.optional(attrs.validators.in_(EVENT_TYPES)))
+    type: str | None = None
+
+    def check(self) -> None:
+        """Raise a ConfigError naming the field. Not attrs validators: the settings loader would
+        report their messages as a bare "invalid value"."""
+        problems = [
+            ("user", not self.user, "is empty"),
+            ("login_path", not self.login_path.startswith("/"), f"must start with '/', got {self.login_path!r}"),
+            ("max", self.max < 1, f"must be at least 1, got {self.max}"),
+            ("window_hours", self.window_hours < 1, f"must be at least 1, got {self.window_hours}"),
+            ("type", self.type not in (None, *EVENT_TYPES), f"{self.type!r} is not one of {', '.join(EVENT_TYPES)}"),
+        ]
+        for field, wrong, reason in problems:
+            if wrong:
+                raise ConfigError(f"connectors.{NAME}.{field}: {reason}")

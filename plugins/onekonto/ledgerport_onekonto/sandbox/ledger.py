@@ -1,0 +1,202 @@
+"""The sandbox's ledger: deterministic seeded transactions, stored in columns so a million stay cheap.
+
+Times are 100 ns ticks since the epoch (1Konto's seven fractional digits); orderings rise with time,
+with gaps, and both legs of a trade share one; amounts are exact integers of each asset's smallest
+unit (18 decimals for ETH and 1INCH). Each transaction's true signed change of its holding (`delta`)
+is the ground truth tests compare a sync's output with; what the API shows as `amount` follows from
+it (directional events may show either sign; the direction is the event's).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+TICKS_PER_SECOND = 10_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_TICKS_PER_DAY = 86_400 * TICKS_PER_SECOND
+
+ASSETS = (("BTC", 8), ("ETH", 18), ("USD", 2), ("USDC", 6), ("1INCH", 18))
+
+# (eventType, subEventType, direction of the true change: +1 in, -1 out, 0 the shown amount's own sign)
+EVENTS = (
+    ("initialBalances", None, 1),
+    ("deposit", None, 1),
+    ("withdrawal", None, -1),
+    ("transferSent", None, -1),
+    ("transferReceived", None, 1),
+    ("trade", "source", -1),
+    ("trade", "destination", 1),
+    ("manual", None, 0),
+    ("order", None, 0),
+    ("invalid", None, 0),
+)
+_INITIAL, _TRADE_SOURCE, _TRADE_DESTINATION = 0, 5, 6
+# Cumulative weights of the events drawn after the opening balances; a trade brings two legs.
+_DRAW = ((1, 0.14), (2, 0.24), (3, 0.29), (4, 0.34), (_TRADE_SOURCE, 0.86), (7, 0.94), (8, 0.998), (9, 1.0))
+
+
+def to_ticks(instant: datetime) -> int:
+    return (instant - _EPOCH) // timedelta(microseconds=1) * 10
+
+
+def tick_text(ticks: int) -> str:
+    """`2023-05-12T21:38:21.6200000Z`: 1Konto's form, all seven digits."""
+    seconds, fraction = divmod(ticks, TICKS_PER_SECOND)
+    return (_EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.") + f"{fraction:07d}Z"
+
+
+@attrs.frozen(kw_only=True)
+class Transaction:
+    """One transaction as ground truth: what the API serves, and the true signed change `delta`."""
+
+    ordering: int
+    transaction_id: str
+    asset: str
+    amount: Decimal
+    event_type: str
+    sub_event_type: str | None
+    event_time: str
+    timestamp: datetime
+    delta: Decimal
+
+
+class Ledger:
+    """One account's transactions in ascending ordering (and so time), with the queries the API answers."""
+
+    def __init__(self, account: str) -> None:
+        self.account = account
+        self.orderings = array("q")
+        self.ticks = array("q")
+        self.events = bytearray()
+        self.assets = bytearray()
+        self.units: list[int] = []
+        self._account_json = json.dumps(account)
+
+    def __len__(self) -> int:
+        return len(self.orderings)
+
+    def _append(self, ordering: int, ticks: int, event: int, asset: int, units: int) -> None:
+        self.orderings.append(ordering)
+        self.ticks.append(ticks)
+        self.events.append(event)
+        self.assets.append(asset)
+        self.units.append(units)
+
+    def transaction_id(self, index: int) -> str:
+        suffix = "sd"[self.events[index] - _TRADE_SOURCE] if self.events[index] in (_TRADE_SOURCE, _TRADE_DESTINATION) else ""
+        return f"{self.orderings[index]:010x}{suffix}"
+
+    def _decimal(self, index: int, units: int) -> Decimal:
+        return Decimal(f"{units}E-{ASSETS[self.assets[index]][1]}")  # exact, where scaleb rounds to 28 digits
+
+    def shown_amount(self, index: int) -> Decimal:
+        """What the API shows: a directional event's size, with a minus on some withdrawals and
+        transfers sent (the direction is the event's, whatever the sign); the own sign otherwise."""
+        units = self.units[index]
+        direction = EVENTS[self.events[index]][2]
+        if direction == 0:
+            return self._decimal(index, units)
+        shown = -abs(units) if direction < 0 and self.orderings[index] % 3 == 0 else abs(units)
+        return self._decimal(index, shown)
+
+    def record_json(self, index: int) -> str:
+        """One transaction as the API writes it, the amount a JSON number at full precision."""
+        event, sub_event, _ = EVENTS[self.events[index]]
+        sub = f',"subEventType":"{sub_event}"' if sub_event else ""
+        return (
+            f'{{"ordering":{self.orderings[index]},"accountId":{self._account_json},'
+            f'"transactionId":"{self.transaction_id(index)}","asset":"{ASSETS[self.assets[index]][0]}",'
+            f'"amount":{format(self.shown_amount(index), "f")},"eventType":"{event}"{sub},'
+            f'"eventTime":"{tick_text(self.ticks[index])}"}}'
+        )
+
+    def record(self, index: int) -> dict[str, Any]:
+        """The record exactly as served, decoded with exact decimals."""
+        return json.loads(self.record_json(index), parse_float=Decimal)  # type: ignore[no-any-return]
+
+    def transaction(self, index: int) -> Transaction:
+        event, sub_event, _ = EVENTS[self.events[index]]
+        ticks = self.ticks[index]
+        return Transaction(
+            ordering=self.orderings[index],
+            transaction_id=self.transaction_id(index),
+            asset=ASSETS[self.assets[index]][0],
+            amount=self.shown_amount(index),
+            event_type=event,
+            sub_event_type=sub_event,
+            event_time=tick_text(ticks),
+            timestamp=_EPOCH + timedelta(microseconds=ticks // 10),
+            delta=self._decimal(index, self.units[index]),
+        )
+
+    def __iter__(self) -> Iterator[Transaction]:
+        return map(self.transaction, range(len(self)))
+
+    def between(self, since: datetime, until: datetime) -> list[Transaction]:
+        """Ground truth for a sync of `[since, until)`: the transactions whose full-precision time is in it."""
+        lo, hi = bisect_left(self.ticks, to_ticks(since)), bisect_left(self.ticks, to_ticks(until))
+        return [self.transaction(i) for i in range(lo, hi)]
+
+    def span(self, start_ticks: int, end_ticks: int, start_ordering: int | None) -> range:
+        """Indices with `start_ticks <= ticks <= end_ticks` (both inclusive) and ordering >= `start_ordering`."""
+        lo = bisect_left(self.ticks, start_ticks)
+        if start_ordering is not None:
+            lo = max(lo, bisect_left(self.orderings, start_ordering))
+        return range(lo, max(lo, bisect_right(self.ticks, end_ticks)))
+
+    def matches(self, index: int, asset: str | None, event_type: str | None) -> bool:
+        return (asset is None or ASSETS[self.assets[index]][0] == asset) and (
+            event_type is None or EVENTS[self.events[index]][0] == event_type
+        )
+
+
+def _units(rng: random.Random, asset: int) -> int:
+    """A random size with every digit of the asset's precision in use, up to about 100 whole units."""
+    return rng.randrange(1, 100 * 10 ** ASSETS[asset][1])
+
+
+def generate_ledger(
+    *, account: str = "ACC-1", seed: int = 1, since: datetime, until: datetime, events: int
+) -> Ledger:
+    """`events` seeded events in `[since, until)` after one opening balance per asset at `since`.
+
+    Some events fall exactly on midnight (window edges) and some share an instant; trades bring two
+    legs. Same arguments, same ledger: tests and benchmarks can rely on it.
+    """
+    rng = random.Random(seed)
+    lo, hi = to_ticks(since), to_ticks(until)
+    instants = [rng.randrange(lo, hi) for _ in range(events)]
+    for i in range(7, events, 37):
+        instants[i] = instants[i - 1]  # several events in one instant
+    midnights = range(lo - lo % _TICKS_PER_DAY + _TICKS_PER_DAY, hi, _TICKS_PER_DAY)[:events]
+    instants[len(instants) - len(midnights) :] = midnights  # some events exactly on window edges
+    instants.sort()
+    ledger = Ledger(account)
+    ordering = 81_000 + rng.randrange(1_000)
+    for asset in range(len(ASSETS)):
+        ordering += rng.randint(1, 3)
+        ledger._append(ordering, lo, _INITIAL, asset, _units(rng, asset))
+    for ticks in instants:
+        ordering += rng.randint(1, 4)
+        draw = rng.random()
+        event = next(code for code, limit in _DRAW if draw < limit)
+        asset = rng.randrange(len(ASSETS))
+        if event == _TRADE_SOURCE:
+            bought = (asset + rng.randrange(1, len(ASSETS))) % len(ASSETS)
+            ledger._append(ordering, ticks, _TRADE_SOURCE, asset, -_units(rng, asset))
+            ledger._append(ordering, ticks, _TRADE_DESTINATION, bought, _units(rng, bought))
+            continue
+        units = _units(rng, asset)
+        direction = EVENTS[event][2]
+        signed = -units if direction < 0 or (direction == 0 and rng.random() < 0.5) else units
+        ledger._append(ordering, ticks, event, asset, signed)
+    return ledger
