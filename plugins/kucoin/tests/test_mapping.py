@@ -13,8 +13,8 @@ from ledgerport import BadRecordError, Kind
 from ledgerport_kucoin.mapping import kind_of, parse_context, to_entry
 
 # The seed page's bizType table, as printed there, plus `Exchange` from live spot data.
-SEED_TABLE = """Assets Transferred in After Upgrading|Deposit|Withdrawal|Transfer|Trade_Exchange|Vote for Coin|KuCoin Bonus|
-Referral Bonus|Rewards|Distribution|Airdrop/Fork|Other rewards|Fee Rebate|Buy Crypto|Sell Crypto|
+SEED_TABLE = """Assets Transferred in After Upgrading|Deposit|Withdrawal|Transfer|Trade_Exchange|Vote for Coin|
+KuCoin Bonus|Referral Bonus|Rewards|Distribution|Airdrop/Fork|Other rewards|Fee Rebate|Buy Crypto|Sell Crypto|
 Public Offering Purchase|Send red envelope|Open red envelope|Staking|LockDrop Vesting|Staking Profits|Redemption|
 Refunded Fees|KCS Pay Fees|Margin Trade|Loans|Borrowings|Debt Repayment|Loans Repaid|Lendings|Pool transactions|
 Instant Exchange|Sub-account transfer|Liquidation Fees|Soft Staking Profits|Voting Earnings|Redemption of Voting|

@@ -134,7 +134,7 @@ def test_429_waits_for_the_reset_in_milliseconds() -> None:
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        ("kucoin.currency=" + ",".join(f"C{i}" for i in range(11)), "currency: KuCoin filters on at most 10 currencies at once, got 11"),
+        ("kucoin.currency=" + ",".join(f"C{i}" for i in range(11)), "at most 10 currencies at once, got 11"),
         ("kucoin.page_size=501", "10 to 500 entries, got 501"),
         ("kucoin.page_size=9", "10 to 500 entries, got 9"),
         ("kucoin.key_version=1", "version must be 2 or 3, got 1"),

@@ -155,7 +155,8 @@ def test_filters_reach_the_exchange(serve: Serve, run: Run) -> None:
     since, until = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 4, tzinfo=UTC)
     _, rows = run(sandbox, url, since, until, options=["kucoin.currency=1INCH,ETH", "kucoin.direction=in"])
     expected = [
-        row for row in sandbox.expected(since, until) if row["currency"] in ("1INCH", "ETH") and row["direction"] == "in"
+        row for row in sandbox.expected(since, until)
+        if row["currency"] in ("1INCH", "ETH") and row["direction"] == "in"
     ]
     assert expected and written(rows) == truth(expected)
     _, trades = run(sandbox, url, since, until, options=["kucoin.biz_type=TRADE_EXCHANGE"])

@@ -16,14 +16,14 @@ import bisect
 import json
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 
 from ledgerport import Kind, to_ms
 
-from ..mapping import BIZ_TYPES, REQUEST_CODES
+from ..mapping import BIZ_TYPES, REQUEST_CODES, biz_key
 
 __all__ = ["DAY_MS", "GeneratedLedger", "QUIET_WEEKDAYS"]
 
@@ -33,14 +33,19 @@ QUIET_WEEKDAYS = (3, 4)
 
 PLACES = {"BTC": 8, "ETH": 18, "USDT": 6, "1INCH": 8, "KCS": 8, "XRP": 6}
 PAIRS = (("BTC", "USDT"), ("ETH", "USDT"), ("1INCH", "USDT"), ("ETH", "BTC"), ("KCS", "USDT"))
-TRADES = frozenset({"Trade_Exchange", "Exchange", "TRADE_EXCHANGE", "trade exchange", "Margin Trade", "MARGIN_EXCHANGE"})
 BURST_FILLS = 7
-SPELLINGS = (*(name for name, _ in BIZ_TYPES), *(code for code, _ in REQUEST_CODES), "trade exchange", "sub_account_transfer")
+TRADE_KEYS = frozenset({"tradeexchange", "exchange", "margintrade", "marginexchange"})
+"""Order fills, which come as two legs; other trades (Buy Crypto, Convert to KCS) are one entry here."""
+KINDS: Mapping[str, Kind] = {
+    **dict(BIZ_TYPES), **dict(REQUEST_CODES), "trade exchange": Kind.TRADE, "sub_account_transfer": Kind.TRANSFER,
+}
+SPELLINGS = tuple(KINDS)
 """Every bizType the connector knows, in the spellings KuCoin uses and two it might."""
+TRADES = frozenset(name for name in KINDS if biz_key(name) in TRADE_KEYS)
 
 DIRECTIONS: Mapping[str, tuple[str, ...]] = {
-    **{name: ("in",) for name, kind in (*BIZ_TYPES, *REQUEST_CODES) if kind is Kind.REWARD},
-    "Deposit": ("in",), "DEPOSIT": ("in",), "Withdrawal": ("out",), "WITHDRAW": ("out",),
+    **{name: ("in",) for name, kind in KINDS.items() if kind in (Kind.REWARD, Kind.DEPOSIT)},
+    **{name: ("out",) for name, kind in KINDS.items() if kind is Kind.WITHDRAWAL},
     "KCS Pay Fees": ("out",), "Liquidation Fees": ("out",), "Debt Repayment": ("out",), "Lendings": ("out",),
     "Send red envelope": ("out",), "Staking": ("out",), "Public Offering Purchase": ("in",),
 }
@@ -223,14 +228,18 @@ class _Builder:
         direction = rng.choice(DIRECTIONS.get(biz, ("in", "out")))
         account = ACCOUNT_TYPES.get(biz, "MAIN")
         units = self.units(currency)
-        fee = units // 500 if biz in ("Withdrawal", "WITHDRAW") else 0
-        self.row(ms, currency, account, biz, direction, units, fee, self.context(biz))
+        kind = KINDS[biz]
+        fee = units // 500 if kind is Kind.WITHDRAWAL else 0
+        self.row(ms, currency, account, biz, direction, units, fee, self.context(kind))
 
-    def context(self, biz: str) -> str:
+    def context(self, kind: Kind) -> str:
+        """As KuCoin fills it: order and chain ids for deposits and withdrawals (or nothing), loan ids for loans."""
         rng = self.rng
-        if biz in ("Deposit", "DEPOSIT", "Withdrawal", "WITHDRAW"):
-            return "" if rng.random() < 0.3 else json.dumps({"orderId": self._hex(), "txId": f"0x{rng.getrandbits(128):032x}"})
-        if biz in ("Loans Repaid", "Borrowings", "Debt Repayment", "Lendings", "Loans"):
+        if kind in (Kind.DEPOSIT, Kind.WITHDRAWAL):
+            if rng.random() < 0.3:
+                return ""
+            return json.dumps({"orderId": self._hex(), "txId": f"0x{rng.getrandbits(128):032x}"})
+        if kind in (Kind.LOAN, Kind.REPAYMENT):
             return json.dumps({"borrowerUserId": self._hex(), "loanRepayDetailNo": self._hex()})
         return ""
 

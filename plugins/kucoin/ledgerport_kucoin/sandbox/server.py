@@ -20,9 +20,10 @@ from .ledger import GeneratedLedger, Row
 
 __all__ = ["KucoinSandbox", "SandboxStats"]
 
-BAD_GATEWAY = b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>"
+BAD_GATEWAY = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
 MESSAGES = {
-    "400001": "Please check the header of your request for KC-API-KEY, KC-API-SIGN, KC-API-TIMESTAMP, KC-API-PASSPHRASE",
+    "400001": "Please check the header of your request for KC-API-KEY, KC-API-SIGN, KC-API-TIMESTAMP, "
+    "KC-API-PASSPHRASE",
     "400002": "KC-API-TIMESTAMP Invalid -- Time differs from server time by more than 5 seconds",
     "400003": "KC-API-KEY not exists",
     "400004": "Invalid KC-API-PASSPHRASE",
@@ -151,7 +152,10 @@ class KucoinSandbox:
         total = len(rows)
         pages = -(-total // size)
         items = b",".join(rows[(number - 1) * size : number * size])
-        head = f'{{"code":"200000","data":{{"currentPage":{number},"pageSize":{size},"totalNum":{total},"totalPage":{pages},"items":['
+        head = (
+            f'{{"code":"200000","data":{{"currentPage":{number},"pageSize":{size},'
+            f'"totalNum":{total},"totalPage":{pages},"items":['
+        )
         return head.encode() + items + b"]}}"
 
 
