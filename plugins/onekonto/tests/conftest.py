@@ -64,6 +64,10 @@ class Kit:
         return self.ledger.between(since, until)
 
     @staticmethod
+    def parse(text: str) -> Decimal:
+        return Decimal(text)
+
+    @staticmethod
     def exact_sums(pairs: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
         """Per-asset sums with enough precision that nothing is ever rounded."""
         totals: dict[str, Decimal] = defaultdict(Decimal)
