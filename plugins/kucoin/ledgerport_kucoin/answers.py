@@ -65,9 +65,11 @@ def _refusal(code: str, message: str, path: str, response: httpx.Response) -> So
 
 
 def read(request: PageRequest, response: httpx.Response) -> Page:
-    """Decodes one ledger page; a non-JSON error page is left to the engine, which retries it on a 5xx."""
+    """Decodes one ledger page, or raises the error the answer stands for."""
     if response.status_code == 429:
         raise RateLimitedError("kucoin: rate limit reached (HTTP 429)", retry_after=_reset_seconds(response.headers))
+    if response.status_code >= 500 and "json" not in response.headers.get("content-type", ""):
+        raise TransientError(f"kucoin: HTTP {response.status_code} with an error page instead of KuCoin's JSON")
     body: Any = response.json()
     code = str(body.get("code")) if isinstance(body, dict) else "(none)"
     if code != OK:

@@ -121,6 +121,12 @@ def test_every_answer_is_checked_by_its_code(status: int, body: Any, error: type
     assert type(info.value) is error
 
 
+def test_an_html_error_page_from_a_proxy_is_transient() -> None:
+    page = httpx.Response(502, text="<html>Bad Gateway</html>", headers={"content-type": "text/html"})
+    with pytest.raises(TransientError, match="HTTP 502 with an error page"):
+        answers.read(REQUEST, page)
+
+
 def test_429_waits_for_the_reset_in_milliseconds() -> None:
     with pytest.raises(RateLimitedError) as info:
         answers.read(REQUEST, answer(429, {"code": "429000"}, **{"gw-ratelimit-reset": "1250"}))

@@ -58,6 +58,9 @@ ACCOUNT_TYPES: Mapping[str, str] = {
 
 Row = dict[str, Any]
 
+_compact = json.JSONEncoder(separators=(",", ":")).encode
+"""One encoder for every row: `json.dumps` with options would build a new one per call."""
+
 
 def _amount(units: int, places: int) -> str:
     """Integer minimal units as KuCoin's decimal text, at the asset's full precision."""
@@ -167,7 +170,7 @@ class GeneratedLedger:
             if self.malformed and rng.random() < self.malformed:
                 self.malformed_ids.add(row["id"])
                 row = _malformed(row, rng)
-            wire.append(json.dumps(row, separators=(",", ":")).encode())
+            wire.append(_compact(row).encode())
         return Day(rows=rows, wire=wire, keys=[-row["createdAt"] for row in rows])
 
     def _settle(self, row: Row) -> None:
