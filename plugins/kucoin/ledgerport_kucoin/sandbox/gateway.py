@@ -120,9 +120,11 @@ class FaultDraw:
         self._rng = random.Random(f"kucoin-sandbox-faults:{faults.seed}")
         self._lock = threading.Lock()
 
-    def next(self) -> tuple[bool, bool]:
-        """(answer with a 502 page, answer late)."""
-        if not (self.faults.bad_gateway or self.faults.delay):
-            return False, False
+    def next(self) -> tuple[bool, float]:
+        """Whether to answer with a 502 page, and how many seconds late to answer."""
+        faults = self.faults
+        if not (faults.bad_gateway or faults.delay):
+            return False, 0.0
         with self._lock:
-            return self._rng.random() < self.faults.bad_gateway, self._rng.random() < self.faults.delay
+            bad_gateway, late = self._rng.random() < faults.bad_gateway, self._rng.random() < faults.delay
+        return bad_gateway, faults.delay_seconds if late else 0.0

@@ -96,7 +96,6 @@ class KucoinSandbox:
         self.stats = SandboxStats()
         self._budget = WeightBudget(rate_limit) if rate_limit else None
         self._faults = FaultDraw(faults)
-        self._faults_config = faults
         self._ledger_lock = threading.Lock()
 
     def now_ms(self) -> int:
@@ -117,13 +116,13 @@ class KucoinSandbox:
             return json_response({"code": "200000", "msg": "success", "data": self.now_ms()})
         if request.method != "GET" or request.path != LEDGERS_PATH:
             return json_response({"code": "404000", "msg": "Url Not Found"}, status=404)
-        bad_gateway, late = self._faults.next()
+        bad_gateway, delay = self._faults.next()
         if bad_gateway:
             self.stats.bad_gateways += 1
             return SandboxResponse(status=502, body=BAD_GATEWAY, content_type="text/html")
-        if late:
+        if delay:
             self.stats.delayed += 1
-            time.sleep(self._faults_config.delay_seconds)
+            time.sleep(delay)
         headers: tuple[tuple[str, str], ...] = ()
         if self._budget is not None:
             granted, headers = self._budget.take(self.weight)
