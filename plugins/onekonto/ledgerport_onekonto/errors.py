@@ -22,8 +22,9 @@ _SNIPPET = 200
 def _text(item: Any) -> str:
     if isinstance(item, dict):
         for key in ("message", "detail", "title", "error", "description"):
-            if isinstance(item.get(key), str):
-                return item[key]
+            text = item.get(key)
+            if isinstance(text, str):
+                return text
     return item if isinstance(item, str) else json.dumps(item, default=str)
 
 

@@ -17,7 +17,7 @@ _INSTANT = re.compile(
 )
 
 
-def parse_event_time(text: str) -> datetime:
+def parse_event_time(text: object) -> datetime:
     """An aware UTC datetime from 1Konto's form; no offset means UTC. Raises ValueError with the reason."""
     match = _INSTANT.fullmatch(text) if isinstance(text, str) else None
     if match is None:

@@ -82,7 +82,7 @@ def to_entry(record: Any, account: str) -> Entry:
     except ValueError as exc:
         raise _bad(record_id, "amount", str(exc)) from None
     try:
-        timestamp = parse_event_time(record.get("eventTime"))  # type: ignore[arg-type]
+        timestamp = parse_event_time(record.get("eventTime"))
     except ValueError as exc:
         raise _bad(record_id, "eventTime", str(exc)) from None
     asset = record.get("asset")

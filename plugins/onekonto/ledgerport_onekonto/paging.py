@@ -9,7 +9,7 @@ gets again the `k` transactions of `o` the previous page ended with, so it asks 
 room for `max` new ones even when more than `max` transactions share one ordering. The engine
 de-duplicates on `transactionId` and ends the window when a page brings nothing new; an empty page
 ends it here. The one case no request can page past: more transactions in one ordering than the
-server returns in one page (its own cap), which 1Konto's orderings (an event's legs) never reach.
+server returns in one page (its own cap); an ordering holds one event's legs, two for a trade.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 from urllib.parse import quote
 
@@ -48,7 +49,7 @@ def plan(since: datetime, until: datetime, size: timedelta) -> list[Window]:
         edges.append(edge)
         edge += size
     edges.append(until)
-    return [Window(start, end) for start, end in zip(edges, edges[1:], strict=False)]
+    return [Window(start, end) for start, end in pairwise(edges)]
 
 
 def request_for(ctx: SyncContext, window: Window, resume: Resume | None) -> PageRequest:

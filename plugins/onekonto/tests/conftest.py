@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import pytest
@@ -33,7 +33,7 @@ class Kit:
     ACCOUNT = "ACC/7 main"  # a slash and a space: the account is a path parameter
     USER = "ada@example.com"
     PASSWORD = "correct horse battery staple"
-    CREDENTIALS = {"ONEKONTO_USER": USER, "ONEKONTO_PASSWORD": PASSWORD}
+    CREDENTIALS: ClassVar[dict[str, str]] = {"ONEKONTO_USER": USER, "ONEKONTO_PASSWORD": PASSWORD}
     FAST_RETRY = RetryPolicy(base_delay=0.001, max_delay=0.01)
 
     def __init__(self, ledger: Ledger, tmp_path: Path) -> None:

@@ -55,7 +55,9 @@ def test_done_when_expiring_tokens_a_capped_max_and_503s(kit, invoke: Invoke) ->
     assert result.stderr.endswith(f"{len(truth)} new entries from onekonto in 3 windows\n")
 
 
-def test_a_wrong_password_is_one_clear_line_that_shows_no_secret(kit, invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_wrong_password_is_one_clear_line_that_shows_no_secret(
+    kit, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ONEKONTO_PASSWORD", "hunter2-wrong")
     served = kit.serve()
     result = invoke("-v", *sync_args(kit, served.url))
@@ -75,7 +77,9 @@ def test_a_missing_base_url_is_a_clear_error(kit, invoke: Invoke) -> None:
     )
 
 
-def test_the_config_file_holds_base_url_account_and_credentials(kit, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_config_file_holds_base_url_account_and_credentials(
+    kit, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("ONEKONTO_USER")
     monkeypatch.delenv("ONEKONTO_PASSWORD")
     served = kit.serve()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 import re
 import subprocess
 import sys
@@ -29,7 +30,7 @@ def test_the_same_seed_gives_the_same_ledger_and_another_seed_another() -> None:
 def test_the_data_has_the_shapes_a_client_must_handle(ledger: Ledger) -> None:
     transactions = list(ledger)
     orderings = [t.ordering for t in transactions]
-    assert orderings == sorted(orderings) and any(b - a > 1 for a, b in zip(orderings, orderings[1:], strict=False))
+    assert orderings == sorted(orderings) and any(b - a > 1 for a, b in pairwise(orderings))
     assert [t.timestamp for t in transactions] == sorted(t.timestamp for t in transactions)
     legs = [t for t in transactions if t.event_type == "trade"]
     for source, destination in zip(legs[::2], legs[1::2], strict=True):
@@ -91,7 +92,7 @@ def test_the_ledger_keeps_the_apis_contract(client: httpx.Client, kit) -> None:
 
 
 def test_python_m_runs_a_sandbox_for_a_user() -> None:
-    command = [sys.executable, "-m", "ledgerport_onekonto.sandbox", "--port", "0", "--events", "50", "--error-rate", "0"]
+    command = [sys.executable, "-m", "ledgerport_onekonto.sandbox", "--port", "0", "--events", "50"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
         try:
             first = process.stdout.readline()  # type: ignore[union-attr]

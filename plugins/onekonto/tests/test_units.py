@@ -149,16 +149,17 @@ def answer(status: int, body: bytes, **headers: str) -> httpx.Response:
 @pytest.mark.parametrize(
     ("status", "body", "kind", "message"),
     [
-        (503, b'{"status": 503, "error": "down for maintenance"}', TransientError, "/p: HTTP 503: down for maintenance"),
+        (503, b'{"status": 503, "error": "maintenance"}', TransientError, "/p: HTTP 503: maintenance"),
         (
             424,
-            b'{"errors": ["db timeout", {"message": "cache miss"}], "status": "failedDependency", "httpStatusCode": 424}',
+            b'{"errors": ["db timeout", {"message": "cache miss"}], "status": "failedDependency", '
+            b'"httpStatusCode": 424}',
             TransientError,
             "/p: HTTP 424: failedDependency: db timeout; cache miss",
         ),
-        (502, b"<html><body>\n Bad   Gateway</body></html>", TransientError, "/p: HTTP 502: <html><body> Bad Gateway</body></html>"),
+        (502, b"<html>\n Bad   Gateway</html>", TransientError, "/p: HTTP 502: <html> Bad Gateway</html>"),
         (400, b'{"status": 400, "error": "max is required"}', SourceError, "onekonto: /p: HTTP 400: max is required"),
-        (403, b'{"status": 403, "error": "not your account"}', AuthenticationError, "onekonto: /p: HTTP 403: not your account"),
+        (403, b'{"status": 403, "error": "nope"}', AuthenticationError, "onekonto: /p: HTTP 403: nope"),
         (404, b"", SourceError, "onekonto: /p: HTTP 404: Not Found"),
     ],
 )

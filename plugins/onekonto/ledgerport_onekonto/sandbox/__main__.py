@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
@@ -50,10 +51,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         for asset, total in sorted(totals.items()):
             print(f"    {asset} {format_decimal(total)}")
         print("Ctrl-C stops it.", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

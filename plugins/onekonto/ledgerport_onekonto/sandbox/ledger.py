@@ -92,7 +92,8 @@ class Ledger:
         self.units.append(units)
 
     def transaction_id(self, index: int) -> str:
-        suffix = "sd"[self.events[index] - _TRADE_SOURCE] if self.events[index] in (_TRADE_SOURCE, _TRADE_DESTINATION) else ""
+        event = self.events[index]
+        suffix = "sd"[event - _TRADE_SOURCE] if event in (_TRADE_SOURCE, _TRADE_DESTINATION) else ""
         return f"{self.orderings[index]:010x}{suffix}"
 
     def _decimal(self, index: int, units: int) -> Decimal:

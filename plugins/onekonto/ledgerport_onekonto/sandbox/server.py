@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 from urllib.parse import unquote
 
@@ -205,7 +206,8 @@ class Sandbox:
             size -= size // 4
             self.stats.short_pages += 1
         asset = query.get("asset")
-        chosen = [i for i in span if self.ledger.matches(i, asset, kind)][: size + 1] if asset or kind else span[: size + 1]
+        matching = (i for i in span if self.ledger.matches(i, asset, kind)) if asset or kind else iter(span)
+        chosen = list(islice(matching, size + 1))
         if len(chosen) > size:
             orderings = self.ledger.orderings
             self.stats.split_orderings += orderings[chosen[size - 1]] == orderings[chosen[size]]
