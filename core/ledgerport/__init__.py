@@ -33,9 +33,14 @@ _EXPORTS = {
     "StateError": "errors",
     "TransientError": "errors",
     "hookimpl": "hookspecs",
+    "Chart": "journal",
+    "JournalBuilder": "journal",
+    "Posting": "journal",
+    "Transaction": "journal",
     "Entry": "model",
     "Kind": "model",
     "format_decimal": "money",
+    "AppendFile": "outputfile",
     "parse_decimal": "money",
     "Registry": "plugins",
     "RetryPolicy": "retry",
@@ -85,8 +90,10 @@ if TYPE_CHECKING:
         TransientError,
     )
     from .hookspecs import hookimpl
+    from .journal import Chart, JournalBuilder, Posting, Transaction
     from .model import Entry, Kind
     from .money import format_decimal, parse_decimal
+    from .outputfile import AppendFile
     from .plugins import Registry
     from .retry import RetryPolicy
     from .sandbox import SandboxRequest, SandboxResponse, SandboxServer, json_response

@@ -19,6 +19,7 @@ import attrs
 import cattrs
 
 from .errors import ConfigError
+from .journal import Chart
 from .money import parse_decimal
 from .secret import Secret
 from .times import parse_instant
@@ -83,10 +84,12 @@ converter = _make_converter()
 
 @attrs.frozen
 class Config:
-    """The config file: one table per connector and per sink, each holding that plugin's settings."""
+    """The config file: one table per connector and per sink, each holding that plugin's settings,
+    and `[journal]`, the chart of accounts of the books."""
 
     connectors: dict[str, dict[str, Any]] = attrs.Factory(dict)
     sinks: dict[str, dict[str, Any]] = attrs.Factory(dict)
+    journal: Chart = attrs.Factory(Chart)
 
 
 def _describe(exc: Exception, path: str) -> str:

@@ -21,12 +21,14 @@ class Connector:
     """A source of ledger entries, registered by a plugin through `register_connectors`.
 
     Its behaviour lives in the plugin's implementations of the auth, paging and mapping hooks,
-    which recognise it by `name`. `settings` is an attrs class; the engine fills it from the config
+    which recognise it by `name`. `title` is how books name the source (`KuCoin` in
+    `Assets:KuCoin:Main`). `settings` is an attrs class; the engine fills it from the config
     file, the environment (a field's `metadata={"env": "NAME"}`) and `--set`, in that order.
     """
 
     name: str
     description: str
+    title: str = attrs.field(default=attrs.Factory(lambda self: self.name.capitalize(), takes_self=True))
     settings: type = NoSettings
     default_base_url: str | None = None
     needs_account: bool = False

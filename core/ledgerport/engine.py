@@ -21,6 +21,7 @@ from .connector import Connector, SyncContext, Window
 from .coverage import gaps, segments
 from .errors import BadRecordError, ConfigError, PluginError
 from .fetch import Fetcher
+from .journal import JournalBuilder
 from .model import Entry
 from .plugins import Registry, default_registry
 from .quarantine import Quarantine
@@ -318,7 +319,8 @@ def sync(
     hooks = ConnectorHooks(registry.pm, ctx)
     outputs = _outputs(sinks, ctx, registry, config, env, overrides)
     specs = {output.key: output.spec for output in outputs}
-    run_info = RunInfo(source=source, account=ctx.account, since=since, until=until)
+    run_info = RunInfo(source=source, source_title=connector.title, account=ctx.account, since=since, until=until)
+    builder = JournalBuilder(config.journal, connector.title)
     written = dict.fromkeys(specs.values(), 0)
     bad = Quarantine(quarantine) if on_bad_record == "skip" else None
     with contextlib.ExitStack() as stack:
@@ -338,8 +340,11 @@ def sync(
         for window, wanting in plan:
             entries = run.collect(window)
             targets = [(key, open_sinks[key]) for key in specs if key in wanting]
+            transactions = builder.build(entries) if any(s.needs_transactions for _, s in targets) else []
             for _, sink in targets:
                 sink.write_entries(entries)
+                if sink.needs_transactions:
+                    sink.write_transactions(transactions)
             checkpoints = [(key, sink.commit(), len(entries)) for key, sink in targets]
             if bad:
                 bad.commit()

@@ -50,7 +50,9 @@ class Entry:
 
     `amount` is the signed change of the holding's balance (+ in, − out) *including* any fee;
     `fee` is the part of that change that was a fee, as a positive number, for the books to split
-    out. So the amounts of a source's entries always sum to its balance change.
+    out. So the amounts of a source's entries always sum to its balance change. `category` is the
+    source's own classification (KuCoin's bizType, 1Konto's eventType), which users may map to
+    accounts of their own.
     """
 
     source: str
@@ -62,6 +64,7 @@ class Entry:
     fee: Decimal = attrs.field(default=Decimal(0), validator=_finite_decimal)
     balance: Decimal | None = attrs.field(default=None, validator=_finite_decimal)
     kind: Kind = attrs.field(default=Kind.OTHER, converter=Kind)
+    category: str = ""
     sub_account: str = ""
     group_id: str = ""
     description: str = ""

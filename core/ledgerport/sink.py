@@ -5,12 +5,15 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .connector import NoSettings
 from .model import Entry
+
+if TYPE_CHECKING:
+    from .journal import Transaction
 
 __all__ = ["RunInfo", "Sink", "SinkType"]
 
@@ -20,6 +23,7 @@ class RunInfo:
     """What a sink may want to know about the run it is opened for."""
 
     source: str
+    source_title: str
     account: str
     since: datetime
     until: datetime
@@ -35,13 +39,18 @@ class Sink(abc.ABC):
     it. `close` is called exactly once, after success or failure alike.
 
     A sink that cannot go back to a checkpoint (standard output) sets `resumable = False`: it then
-    receives the whole range on every run and no state is kept for it.
+    receives the whole range on every run and no state is kept for it. A journal sink sets
+    `needs_transactions = True` and gets each window's balanced transactions as well.
     """
 
     resumable: bool = True
+    needs_transactions: bool = False
 
-    @abc.abstractmethod
-    def write_entries(self, entries: Sequence[Entry]) -> None: ...
+    def write_entries(self, entries: Sequence[Entry]) -> None:
+        """Receives each window's entries; sinks that only write transactions leave it alone."""
+
+    def write_transactions(self, transactions: Sequence[Transaction]) -> None:
+        """Receives each window's transactions when `needs_transactions` is set."""
 
     @abc.abstractmethod
     def commit(self) -> Any: ...

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import csv
-import os
-import sys
 from collections.abc import Callable, Sequence
-from typing import IO, Any
+from typing import Any
 
-from ledgerport import Entry, RunInfo, Sink, SinkType, StateError, format_decimal, format_iso_ms, hookimpl
+from ledgerport import AppendFile, Entry, RunInfo, Sink, SinkType, format_decimal, format_iso_ms, hookimpl
 
 HEADER = (
     "source", "account", "entry_id", "timestamp", "asset", "amount", "fee",
@@ -33,55 +31,26 @@ def _row(entry: Entry) -> tuple[str, ...]:
     )
 
 
-def _reopen(path: str, offset: int) -> IO[str]:
-    """Cut the file back to the last committed byte, dropping a torn or uncommitted tail, and append."""
-    try:
-        size = os.path.getsize(path)
-    except FileNotFoundError:
-        size = -1
-    if size < offset:
-        found = "is missing" if size < 0 else f"has {size} bytes"
-        raise StateError(
-            f"csv:{path}: the state records {offset} committed bytes but the file {found}; it was changed "
-            "outside ledgerport. Restore it, or start it over with --fresh."
-        )
-    os.truncate(path, offset)
-    return open(path, "a", encoding="utf-8", newline="")  # noqa: SIM115 (closed in close())
-
-
 class CsvSink(Sink):
-    """Writes the header, then each window's rows. A commit flushes them to disk (fsync) and returns
-    the file's length, so a crashed run's uncommitted tail is cut off when the next run opens it.
+    """Writes the header, then each window's rows; a commit makes them durable (see `AppendFile`).
     `-` writes to standard output, which cannot be cut back, so it is not resumable."""
 
     def __init__(self, target: str, run: RunInfo, settings: object, checkpoint: Any = None) -> None:
-        self.resumable = target != "-"
-        if not self.resumable:
-            self._file: IO[str] = sys.stdout
-            self._close: Callable[[], None] = sys.stdout.flush
-        elif checkpoint is not None:
-            self._file = _reopen(target, checkpoint["offset"])
-            self._close = self._file.close
-        else:
-            self._file = open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed in close())
-            self._close = self._file.close
-        self._writer = csv.writer(self._file, lineterminator="\n")
-        if checkpoint is None:
+        self._out = AppendFile(target, checkpoint and checkpoint["offset"], "csv")
+        self.resumable = self._out.resumable
+        self._writer = csv.writer(self._out.file, lineterminator="\n")
+        if self._out.fresh:
             self._writer.writerow(HEADER)
 
     def write_entries(self, entries: Sequence[Entry]) -> None:
         self._writer.writerows(map(_row, entries))
 
     def commit(self) -> dict[str, int] | None:
-        self._file.flush()
-        if not self.resumable:
-            return None
-        os.fsync(self._file.fileno())
-        return {"offset": os.fstat(self._file.fileno()).st_size}
+        offset = self._out.commit()
+        return None if offset is None else {"offset": offset}
 
     def close(self) -> None:
-        self._file.flush()
-        self._close()
+        self._out.close()
 
 
 @hookimpl

@@ -5,7 +5,7 @@ from pathlib import Path
 from ledgerport import Entry, RunInfo
 from ledgerport_csv import CsvSink
 
-RUN = RunInfo(source="x", account="acc", since=datetime(2024, 1, 1, tzinfo=UTC), until=datetime(2024, 2, 1, tzinfo=UTC))
+RUN = RunInfo(source="x", source_title="X", account="acc", since=datetime(2024, 1, 1, tzinfo=UTC), until=datetime(2024, 2, 1, tzinfo=UTC))
 
 
 def entry(n: int, **kw: object) -> Entry:

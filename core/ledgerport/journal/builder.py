@@ -1,0 +1,139 @@
+"""Entries to balanced transactions: trade legs joined and priced, transfers paired, fees split out."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+
+from ..errors import PluginError
+from ..model import Entry, Kind
+from .chart import Chart
+from .model import Posting, Transaction
+
+__all__ = ["JournalBuilder"]
+
+_ZERO = Decimal(0)
+
+
+class JournalBuilder:
+    """Builds the transactions of one window's entries (sorted, as the engine hands them over).
+
+    The legs of a trade share a group id and become one transaction; when exactly one commodity
+    goes out and one comes in, the outgoing posting carries the total price of what came in (`@@`)
+    so strict checkers accept the conversion. Otherwise each commodity balances against the
+    trading account. A transfer out of one holding and into another at the same instant, same asset
+    and amount becomes one two-posting transaction. A fee is its own expense posting, in the fee's
+    own commodity.
+    """
+
+    def __init__(self, chart: Chart, source_title: str) -> None:
+        self._chart = chart
+        self._title = source_title
+
+    def build(self, entries: Sequence[Entry]) -> list[Transaction]:
+        trades: dict[str, list[Entry]] = defaultdict(list)
+        singles: list[Entry] = []
+        for entry in entries:
+            if entry.kind is Kind.TRADE and entry.group_id:
+                trades[entry.group_id].append(entry)
+            else:
+                singles.append(entry)
+        transactions = [self._trade(legs) for legs in trades.values()]
+        transactions += self._singles_and_transfers(singles)
+        transactions.sort(key=lambda t: (t.timestamp, t.txn_id))
+        for transaction in transactions:
+            if transaction.imbalance():
+                raise PluginError(f"journal: transaction {transaction.txn_id} does not balance: {transaction.imbalance()}")
+        return transactions
+
+    def _transaction(self, entries: Sequence[Entry], postings: Sequence[Posting], key: str) -> Transaction:
+        """Zero postings are left out, unless all are zero: an entry of 0 still shows in the books."""
+        first = entries[0]
+        return Transaction(
+            txn_id=f"{first.source}:{first.account}:{key}",
+            timestamp=max(e.timestamp for e in entries),
+            source=first.source,
+            account=first.account,
+            kind=first.kind,
+            description=first.description,
+            postings=tuple(p for p in postings if p.quantity) or tuple(postings)[:1],
+            entry_ids=tuple(e.entry_id for e in entries),
+        )
+
+    def _fee(self, entry: Entry) -> list[Posting]:
+        """The fee leaves the holding and lands in fees, so the rest of the holding change is the principal."""
+        if not entry.fee:
+            return []
+        return [
+            Posting(account=self._chart.holding(entry, self._title), commodity=entry.asset, quantity=-entry.fee,
+                    balance=entry.balance),
+            Posting(account=self._chart.fee(entry, self._title), commodity=entry.asset, quantity=entry.fee),
+        ]
+
+    def _principal(self, entry: Entry) -> Posting:
+        return Posting(
+            account=self._chart.holding(entry, self._title),
+            commodity=entry.asset,
+            quantity=entry.amount + entry.fee,
+            balance=None if entry.fee else entry.balance,
+        )
+
+    def _single(self, entry: Entry) -> Transaction:
+        counterpart = Posting(
+            account=self._chart.counterpart(entry, self._title), commodity=entry.asset, quantity=-(entry.amount + entry.fee)
+        )
+        return self._transaction([entry], [self._principal(entry), *self._fee(entry), counterpart], entry.entry_id)
+
+    def _singles_and_transfers(self, entries: list[Entry]) -> list[Transaction]:
+        waiting: dict[tuple[object, ...], list[Entry]] = defaultdict(list)
+        result: list[Transaction] = []
+        for entry in entries:
+            if entry.kind is not Kind.TRANSFER or entry.fee or not entry.amount:
+                result.append(self._single(entry))
+                continue
+            match_key = (entry.timestamp, entry.asset, -entry.amount)
+            partners = [
+                p for p in waiting.get(match_key, [])
+                if self._chart.holding(p, self._title) != self._chart.holding(entry, self._title)
+            ]
+            if partners:
+                partner = partners[0]
+                waiting[match_key].remove(partner)
+                pair = sorted([partner, entry], key=lambda e: e.amount)
+                result.append(self._transaction(pair, [self._principal(e) for e in pair], pair[0].entry_id))
+            else:
+                waiting[(entry.timestamp, entry.asset, entry.amount)].append(entry)
+        result += [self._single(entry) for rest in waiting.values() for entry in rest]
+        return result
+
+    def _trade(self, legs: list[Entry]) -> Transaction:
+        """Principal per (holding, commodity), priced when it is a plain two-commodity conversion."""
+        principal: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        last_balance: dict[tuple[str, str], Decimal | None] = {}
+        fees: list[Posting] = []
+        for leg in legs:
+            key = (self._chart.holding(leg, self._title), leg.asset)
+            principal[key] += leg.amount + leg.fee
+            last_balance[key] = None if leg.fee else leg.balance
+            fees += self._fee(leg)
+        per_commodity: dict[str, Decimal] = defaultdict(Decimal)
+        for (_, commodity), quantity in principal.items():
+            per_commodity[commodity] += quantity
+        out = [c for c, q in per_commodity.items() if q < 0]
+        into = [c for c, q in per_commodity.items() if q > 0]
+        postings = [
+            Posting(account=account, commodity=commodity, quantity=quantity, balance=last_balance[(account, commodity)])
+            for (account, commodity), quantity in principal.items()
+        ]
+        sold = [p for p in postings if p.commodity in out]
+        if len(out) == 1 and len(into) == 1 and len(sold) == 1 and len(per_commodity) == 2:
+            priced = sold[0]
+            postings[postings.index(priced)] = Posting(
+                account=priced.account, commodity=priced.commodity, quantity=priced.quantity,
+                price=per_commodity[into[0]], price_commodity=into[0], balance=priced.balance,
+            )
+        else:
+            trading = self._chart.counterpart(legs[0], self._title)
+            postings += [Posting(account=trading, commodity=c, quantity=-q) for c, q in per_commodity.items()]
+        return self._transaction(legs, [*postings, *fees], legs[0].group_id)

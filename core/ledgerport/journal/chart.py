@@ -1,0 +1,78 @@
+"""The chart of accounts: which account each side of an entry posts to, overridable from the config file."""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from ..model import Entry, Kind
+
+__all__ = ["Chart", "account_component"]
+
+OPENING_TAG = "opening-balance"
+
+_DEFAULT_KINDS = {
+    Kind.DEPOSIT.value: "Equity:{source}:External",
+    Kind.WITHDRAWAL.value: "Equity:{source}:External",
+    Kind.TRANSFER.value: "Equity:{source}:External",
+    Kind.TRADE.value: "Equity:{source}:Trading",
+    Kind.FEE.value: "Expenses:Fees:{source}",
+    Kind.REWARD.value: "Income:{source}:Rewards",
+    Kind.INTEREST.value: "Income:{source}:Interest",
+    Kind.LOAN.value: "Liabilities:{source}:Loans",
+    Kind.REPAYMENT.value: "Liabilities:{source}:Loans",
+    Kind.ADJUSTMENT.value: "Equity:{source}:Adjustments",
+    Kind.OTHER.value: "Equity:{source}:Unclassified",
+}
+_INVALID = re.compile(r"[^A-Za-z0-9-]+")
+
+
+def account_component(text: str) -> str:
+    """A name every journal format accepts as one account component: `MAIN` → `Main`, `acc_1` → `Acc-1`."""
+    clean = _INVALID.sub("-", text).strip("-") or "X"
+    if clean.isupper():
+        clean = clean.capitalize()
+    return clean[0].upper() + clean[1:] if clean[0].isalpha() else clean
+
+
+@attrs.frozen(kw_only=True)
+class Chart:
+    """Account templates; `{source}`, `{sub_account}` and `{asset}` are filled in per entry.
+
+    The counterpart of an entry is chosen by its source category (bizType, eventType) if the user
+    mapped it, else by its kind. `assets` moves one asset's holdings elsewhere (say, to cold storage).
+    """
+
+    holdings: str = "Assets:{source}:{sub_account}"
+    fees: str = "Expenses:Fees:{source}"
+    opening: str = "Equity:Opening-Balances"
+    kinds: dict[str, str] = attrs.field(factory=dict, converter=lambda v: {**_DEFAULT_KINDS, **v})
+    categories: dict[str, str] = attrs.Factory(dict)
+    assets: dict[str, str] = attrs.Factory(dict)
+
+    def __attrs_post_init__(self) -> None:
+        unknown = set(self.kinds) - set(_DEFAULT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown kinds {sorted(unknown)}; known: {sorted(_DEFAULT_KINDS)}")
+
+    def _fill(self, template: str, entry: Entry, source_title: str) -> str:
+        names = {
+            "source": account_component(source_title),
+            "sub_account": account_component(entry.sub_account or entry.account),
+            "asset": account_component(entry.asset),
+        }
+        return template.format(**names)
+
+    def holding(self, entry: Entry, source_title: str) -> str:
+        return self._fill(self.assets.get(entry.asset, self.holdings), entry, source_title)
+
+    def fee(self, entry: Entry, source_title: str) -> str:
+        return self._fill(self.fees, entry, source_title)
+
+    def counterpart(self, entry: Entry, source_title: str) -> str:
+        if entry.kind is Kind.ADJUSTMENT and OPENING_TAG in entry.tags:
+            template = self.opening
+        else:
+            template = self.categories.get(entry.category) or self.kinds[entry.kind.value]
+        return self._fill(template, entry, source_title)

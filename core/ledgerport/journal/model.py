@@ -1,0 +1,62 @@
+"""Double-entry data: balanced transactions of postings, built from canonical entries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import attrs
+
+from ..model import Kind
+
+__all__ = ["Posting", "Transaction"]
+
+
+@attrs.frozen(kw_only=True)
+class Posting:
+    """One leg of a transaction.
+
+    `price` is the *total* price of this posting in `price_commodity` (`@@` in beancount and
+    ledger), so a conversion balances exactly with no per-unit rounding. `balance` is the holding's
+    balance after this posting as the source reported it, where the journal can assert it.
+    """
+
+    account: str
+    commodity: str
+    quantity: Decimal
+    price: Decimal | None = None
+    price_commodity: str | None = None
+    balance: Decimal | None = None
+
+    @property
+    def weight(self) -> tuple[str, Decimal]:
+        """What the posting contributes to the transaction's balance, and in which commodity."""
+        if self.price is None or self.price_commodity is None:
+            return (self.commodity, self.quantity)
+        return (self.price_commodity, self.price if self.quantity >= 0 else -self.price)
+
+
+@attrs.frozen(kw_only=True)
+class Transaction:
+    """A balanced set of postings for one economic event (a deposit, a trade with its legs, a transfer)."""
+
+    txn_id: str
+    timestamp: datetime
+    source: str
+    account: str
+    kind: Kind
+    description: str
+    postings: tuple[Posting, ...]
+    entry_ids: tuple[str, ...]
+
+    @property
+    def date(self) -> date:
+        return self.timestamp.date()
+
+    def imbalance(self) -> dict[str, Decimal]:
+        """Per commodity, what the postings' weights leave over; empty when balanced."""
+        totals: dict[str, Decimal] = {}
+        for posting in self.postings:
+            commodity, amount = posting.weight
+            totals[commodity] = totals.get(commodity, Decimal(0)) + amount
+        return {commodity: total for commodity, total in totals.items() if total}

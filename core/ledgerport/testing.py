@@ -1,0 +1,137 @@
+"""Helpers for testing plugins: a sample ledger that exercises the books, and the real accounting tools.
+
+Sink plugins validate what they write with the tools accountants use (`bean-check`, `hledger`,
+`ledger`), never with a parser of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .journal import Chart, JournalBuilder
+from .model import Entry, Kind
+from .sink import RunInfo, SinkType
+
+__all__ = ["asset_sums", "assert_golden", "bean_check", "hledger", "ledger", "run_sink", "sample_entries"]
+
+UPDATE_GOLDEN = "LEDGERPORT_UPDATE_GOLDEN"
+
+_START = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def sample_entries(source: str = "demo", account: str = "main") -> list[Entry]:
+    """A two-day ledger with every shape the books must handle, sorted as the engine hands it over:
+    a deposit, a transfer between sub-accounts, trades with the fee in either commodity and 18
+    decimals, a one-legged trade, a margin loan, repayment and interest, rewards in tickers the
+    formats reject as they are (`1INCH`, `stETH`), fees, and a holding whose history starts before
+    the range (its running balance cannot be asserted)."""
+    rows: list[tuple[int, str, str, str, str, str, Kind, str, str, str]] = [
+        # minutes, id, sub-account, asset, amount, fee, kind, group, balance, category
+        (0, "e01", "MAIN", "BTC", "1", "0", Kind.DEPOSIT, "", "1", "Deposit"),
+        (10, "e02", "MAIN", "BTC", "-0.5", "0", Kind.TRANSFER, "", "0.5", "Transfer"),
+        (10, "e03", "TRADE", "BTC", "0.5", "0", Kind.TRANSFER, "", "0.5", "Transfer"),
+        (20, "e04", "TRADE", "BTC", "-0.1", "0", Kind.TRADE, "t1", "0.4", "Trade_Exchange"),
+        (20, "e05", "TRADE", "USDT", "3996", "4", Kind.TRADE, "t1", "3996", "Trade_Exchange"),
+        (30, "e06", "TRADE", "USDT", "-1000.5", "0.5", Kind.TRADE, "t2", "2995.5", "Trade_Exchange"),
+        (30, "e07", "TRADE", "ETH", "0.500000000000000001", "0", Kind.TRADE, "t2", "0.500000000000000001",
+         "Trade_Exchange"),
+        (40, "e08", "MAIN", "1INCH", "250.000000000000000001", "0", Kind.REWARD, "", "250.000000000000000001",
+         "KuCoin Bonus"),
+        (50, "e09", "MARGIN", "USDT", "500", "0", Kind.LOAN, "", "500", "Borrowings"),
+        (60, "e10", "MARGIN", "USDT", "-0.01", "0", Kind.INTEREST, "", "499.99", "Margin Interest"),
+        (24 * 60, "e11", "MARGIN", "USDT", "-200", "0", Kind.REPAYMENT, "", "299.99", "Debt Repayment"),
+        (24 * 60 + 5, "e12", "MAIN", "BTC", "-0.2001", "0.0001", Kind.WITHDRAWAL, "", "0.2999", "Withdrawal"),
+        (24 * 60 + 6, "e13", "MAIN", "stETH", "0.000000000000000007", "0", Kind.REWARD, "", "0.000000000000000007",
+         "Staking Profits"),
+        (24 * 60 + 7, "e14", "MAIN", "KCS", "-1", "0", Kind.FEE, "", "9", "KCS Pay Fees"),
+        (24 * 60 + 8, "e15", "TRADE", "ETH", "-0.25", "0", Kind.TRADE, "t3", "0.250000000000000001",
+         "Trade_Exchange"),
+        (24 * 60 + 9, "e16", "MAIN", "USDC", "10", "0", Kind.DEPOSIT, "", "110", "Deposit"),
+    ]
+    return [
+        Entry(
+            source=source, account=account, entry_id=entry_id, timestamp=_START + timedelta(minutes=minutes),
+            asset=asset, amount=Decimal(amount), fee=Decimal(fee), balance=Decimal(balance), kind=kind,
+            category=category, sub_account=sub, group_id=group, description=f"{category} {asset}",
+        )
+        for minutes, entry_id, sub, asset, amount, fee, kind, group, balance, category in rows
+    ]
+
+
+def run_sink(
+    sink_type: SinkType,
+    target: Path,
+    entries: list[Entry],
+    *,
+    source_title: str = "Demo",
+    chart: Chart | None = None,
+    settings: Any = None,
+) -> Any:
+    """Feeds `entries` to a sink as the engine would, one day a window, and reopens the sink at its
+    checkpoint for every window, as consecutive runs do. Returns the last checkpoint."""
+    days = sorted({e.timestamp.date() for e in entries})
+    first, last = days[0], days[-1]
+    run = RunInfo(
+        source=entries[0].source, source_title=source_title, account=entries[0].account,
+        since=datetime.combine(first, datetime.min.time(), UTC),
+        until=datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC),
+    )
+    builder = JournalBuilder(chart or Chart(), source_title)
+    checkpoint = None
+    for day in days:
+        window = [e for e in entries if e.timestamp.date() == day]
+        sink = sink_type.open(str(target), run, settings, checkpoint)
+        sink.write_entries(window)
+        if sink.needs_transactions:
+            sink.write_transactions(builder.build(window))
+        checkpoint = sink.commit()
+        sink.close()
+    return checkpoint
+
+
+def assert_golden(path: Path, golden: Path) -> None:
+    """`path` must equal the reviewed `golden` file byte for byte; set LEDGERPORT_UPDATE_GOLDEN=1 to
+    rewrite the golden file after a deliberate change, then review its diff."""
+    if os.environ.get(UPDATE_GOLDEN):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(path.read_bytes())
+    assert path.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8"), f"{path} differs from {golden}"
+
+
+def asset_sums(entries: list[Entry]) -> dict[str, Decimal]:
+    """The exact signed sum per asset: what the books' holdings must add up to."""
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for entry in entries:
+        sums[entry.asset] += entry.amount
+    return dict(sums)
+
+
+def _run(*command: str) -> str:
+    """Runs a real tool; its complaint, verbatim, is the assertion message when it refuses the file."""
+    if shutil.which(command[0]) is None:
+        raise AssertionError(f"{command[0]} is not installed (.ci/run installs it)")
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0 or (command[0] == "bean-check" and done.stdout.strip()):
+        raise AssertionError(f"{' '.join(command)} refused the file:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def bean_check(path: Path) -> None:
+    _run("bean-check", str(path))
+
+
+def hledger(path: Path, *args: str) -> str:
+    """`hledger -f path ARGS`; `hledger(path, "check", "-s")` runs its strict checks."""
+    return _run("hledger", "-f", str(path), *args)
+
+
+def ledger(path: Path, *args: str) -> str:
+    """`ledger --pedantic -f path ARGS`, so undeclared accounts and commodities are errors."""
+    return _run("ledger", "--pedantic", "--args-only", "-f", str(path), *args)
