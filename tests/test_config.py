@@ -46,6 +46,16 @@ def test_errors_name_the_field_path_and_the_environment_variable() -> None:
         settings({"api_key": "k", "minimum": 0.1})
 
 
+@attrs.frozen
+class Bounded:
+    page_size: int = attrs.field(default=50, validator=attrs.validators.le(500))
+
+
+def test_a_settings_class_validator_says_what_is_wrong() -> None:
+    with pytest.raises(ConfigError, match=r"^connectors\.x: 'page_size' must be <= 500: 900$"):
+        build_settings(Bounded, path="connectors.x", file_values={}, env={}, overrides={"page_size": "900"})
+
+
 def test_a_bad_secret_value_is_not_echoed() -> None:
     with pytest.raises(ConfigError) as info:
         settings({"api_key": 12345678})

@@ -9,7 +9,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from ledgerport import Chart, Entry, JournalBuilder, Kind, Posting
+from ledgerport import Chart, Entry, JournalBuilder, Kind, Posting, format_decimal
 from ledgerport.journal import BalanceTracker, account_component
 from ledgerport.testing import asset_sums, sample_entries
 
@@ -36,6 +36,15 @@ def test_holdings_sum_to_the_signed_sum_of_the_entries_and_every_transaction_bal
                 holdings[posting.commodity] += posting.quantity
     assert dict(holdings) == asset_sums(entries)
     assert sorted(i for t in transactions for i in t.entry_ids) == sorted(e.entry_id for e in entries)
+
+
+def test_amounts_beyond_28_digits_stay_exact() -> None:
+    huge = "123456789012345678901234567890.123456789012345678"
+    [withdrawal] = build([entry("w", "X", f"-{huge}", Kind.WITHDRAWAL, fee=Decimal("0.000000000000000001"))])
+    assert [format_decimal(p.quantity) for p in withdrawal.postings] == [
+        "-123456789012345678901234567890.123456789012345677", "-0.000000000000000001",
+        "0.000000000000000001", "123456789012345678901234567890.123456789012345677",
+    ]
 
 
 def test_a_two_commodity_trade_is_one_transaction_priced_at_the_total_received() -> None:

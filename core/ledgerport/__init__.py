@@ -39,6 +39,7 @@ _EXPORTS = {
     "Transaction": "journal",
     "Entry": "model",
     "Kind": "model",
+    "exact": "money",
     "format_decimal": "money",
     "AppendFile": "outputfile",
     "parse_decimal": "money",
@@ -92,7 +93,7 @@ if TYPE_CHECKING:
     from .hookspecs import hookimpl
     from .journal import Chart, JournalBuilder, Posting, Transaction
     from .model import Entry, Kind
-    from .money import format_decimal, parse_decimal
+    from .money import exact, format_decimal, parse_decimal
     from .outputfile import AppendFile
     from .plugins import Registry
     from .retry import RetryPolicy

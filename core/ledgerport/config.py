@@ -17,8 +17,9 @@ from typing import Any
 
 import attrs
 import cattrs
+from cattrs.v import format_exception
 
-from .errors import ConfigError
+from .errors import ConfigError, LedgerportError
 from .journal import Chart
 from .money import parse_decimal
 from .secret import Secret
@@ -92,10 +93,18 @@ class Config:
     journal: Chart = attrs.Factory(Chart)
 
 
+def _reason(exc: BaseException, type_: Any) -> str:
+    """A settings class's own validation (attrs validators, `__attrs_post_init__`) says best what is
+    wrong; cattrs would reduce it to "invalid value"."""
+    if isinstance(exc, LedgerportError) or (isinstance(exc, ValueError) and type_ is None and str(exc)):
+        return str(exc)
+    return format_exception(exc, type_)
+
+
 def _describe(exc: Exception, path: str) -> str:
     """cattrs says `message @ path`; we lead with the path, as a user scans for it."""
     if isinstance(exc, cattrs.BaseValidationError):
-        messages = (m.rpartition(" @ ") for m in cattrs.transform_error(exc, path=path))
+        messages = (m.rpartition(" @ ") for m in cattrs.transform_error(exc, path=path, format_exception=_reason))
         return "; ".join(f"{where}: {what}" for what, _, where in messages)
     return f"{path}: {exc}"
 

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import decimal
+from contextlib import AbstractContextManager
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["format_decimal", "parse_decimal"]
+__all__ = ["exact", "format_decimal", "parse_decimal"]
+
+_EXACT = decimal.Context(
+    prec=1000, traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero]
+)
+
+
+def exact() -> AbstractContextManager[decimal.Context]:
+    """A context for arithmetic on amounts: the default one rounds to 28 digits without a word, this
+    one is wide enough for any ledger and raises rather than round."""
+    return decimal.localcontext(_EXACT)
 
 
 def parse_decimal(value: object) -> Decimal:

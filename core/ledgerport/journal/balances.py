@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ..money import exact
 from .model import Posting
 
 __all__ = ["BalanceTracker"]
@@ -34,7 +35,8 @@ class BalanceTracker:
     def apply(self, posting: Posting, when: datetime) -> Decimal | None:
         """Adds the posting made at `when`; returns the total to assert after it, or None."""
         key = (posting.account, posting.commodity)
-        total = self._totals.get(key, Decimal(0)) + posting.quantity
+        with exact():
+            total = self._totals.get(key, Decimal(0)) + posting.quantity
         self._totals[key] = total
         stamp = when.isoformat()
         if stamp < self._latest:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from ..errors import PluginError
 from ..model import Entry, Kind
+from ..money import exact
 from .chart import Chart
 from .model import Posting, Transaction
 
@@ -32,6 +33,10 @@ class JournalBuilder:
         self._title = source_title
 
     def build(self, entries: Sequence[Entry]) -> list[Transaction]:
+        with exact():
+            return self._build(entries)
+
+    def _build(self, entries: Sequence[Entry]) -> list[Transaction]:
         trades: dict[str, list[Entry]] = defaultdict(list)
         singles: list[Entry] = []
         for entry in entries:

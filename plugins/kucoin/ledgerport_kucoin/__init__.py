@@ -26,6 +26,7 @@ NAME = "kucoin"
 CONNECTOR = Connector(
     name=NAME,
     description="KuCoin account ledgers (Spot/Margin).",
+    title="KuCoin",
     settings=Settings,
     default_base_url="https://api.kucoin.com",
 )

@@ -170,10 +170,11 @@ def to_entry(record: Mapping[str, Any], account: str) -> Entry:
         entry_id=entry_id,
         timestamp=timestamp,
         asset=asset,
-        amount=amount if sign > 0 else -amount,
+        amount=amount if sign > 0 else amount.copy_negate(),  # exact at any length; unary minus rounds
         fee=fee,
         balance=balance,
         kind=kind_of(biz_type, entry_id),
+        category=biz_type,
         sub_account=sub_account,
         group_id=str(context.get("tradeId") or context.get("orderId") or ""),
         description=f"{biz_type} {symbol}" if symbol else biz_type,

@@ -33,6 +33,7 @@ def register_connectors(register: Callable[[Connector], None]) -> None:
         Connector(
             name=NAME,
             description="1Konto account ledger: every transaction once, exact amounts.",
+            title="1Konto",
             settings=Settings,
             default_base_url=None,
             needs_account=True,

@@ -99,6 +99,7 @@ def to_entry(record: Any, account: str) -> Entry:
         asset=asset,
         amount=amount,
         kind=kind,
+        category=record["eventType"],
         group_id=group_id,
         description=description,
         tags=tags,

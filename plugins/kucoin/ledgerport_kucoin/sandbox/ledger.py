@@ -1,6 +1,8 @@
 """The sandbox's ledger: deterministic generated data shaped like KuCoin's, and range queries over it.
 
-Every active day has entries exactly on midnight, noon (a window edge of the connector) and the
+The first day opens with deposits and transfers that fund every currency and account type, so
+balances start at zero and agree with the amounts from the first entry on. Every active day has
+entries exactly on midnight, noon (a window edge of the connector) and the
 last millisecond; a burst of trade legs sharing one millisecond (long enough to straddle pages);
 and a mix that walks through every bizType spelling, so a few days cover them all. Days 3 and 4 of
 every week are quiet, a 48 h gap. Tickers include `1INCH`; ETH has 18 decimals. Balances run per
@@ -178,7 +180,7 @@ class GeneratedLedger:
         places = PLACES[row["currency"]]
         key = (row["currency"], row["accountType"])
         units = int(row.pop("_units"))
-        balance = self._balances.get(key, 10 ** (places + 7)) + (units if row["direction"] == "in" else -units)
+        balance = self._balances.get(key, 0) + (units if row["direction"] == "in" else -units)
         self._balances[key] = balance
         row["balance"] = _amount(balance, places)
 
@@ -199,6 +201,8 @@ class _Builder:
 
     def build(self) -> list[Row]:
         rng, midnight = self.rng, self.midnight
+        if self.index == 0:
+            self.fund(midnight)
         for edge in (midnight, midnight + DAY_MS // 2, midnight + DAY_MS - 1):
             self.event(edge, self.ledger.next_spelling())
         self.burst(midnight + rng.randrange(DAY_MS))
@@ -217,6 +221,16 @@ class _Builder:
             "balance": None, "accountType": account, "bizType": biz, "direction": direction, "createdAt": ms,
             "context": context, "_units": units,
         })
+
+    def fund(self, ms: int) -> None:
+        """The account's first movements: a deposit of every currency, then transfers from MAIN to each
+        other account type, so every balance starts at zero and a sync from the start holds it all."""
+        for currency, places in PLACES.items():
+            units = 10 ** (places + 7)
+            self.row(ms, currency, "MAIN", "Deposit", "in", 4 * units, 0, "")
+            for account in ("TRADE", "MARGIN", "CONTRACT"):
+                self.row(ms, currency, "MAIN", "Transfer", "out", units, 0, "")
+                self.row(ms, currency, account, "Transfer", "in", units, 0, "")
 
     def units(self, currency: str) -> int:
         places = PLACES[currency]
