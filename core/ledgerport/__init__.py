@@ -27,6 +27,7 @@ _EXPORTS = {
     "BadRecordError": "errors",
     "ConfigError": "errors",
     "LedgerportError": "errors",
+    "MissingPriceError": "errors",
     "PluginError": "errors",
     "RateLimitedError": "errors",
     "SourceError": "errors",
@@ -44,6 +45,8 @@ _EXPORTS = {
     "AppendFile": "outputfile",
     "parse_decimal": "money",
     "Registry": "plugins",
+    "PriceBook": "prices",
+    "Rate": "prices",
     "RetryPolicy": "retry",
     "SandboxRequest": "sandbox",
     "SandboxResponse": "sandbox",
@@ -84,6 +87,7 @@ if TYPE_CHECKING:
         BadRecordError,
         ConfigError,
         LedgerportError,
+        MissingPriceError,
         PluginError,
         RateLimitedError,
         SourceError,
@@ -96,6 +100,7 @@ if TYPE_CHECKING:
     from .money import exact, format_decimal, parse_decimal
     from .outputfile import AppendFile
     from .plugins import Registry
+    from .prices import PriceBook, Rate
     from .retry import RetryPolicy
     from .sandbox import SandboxRequest, SandboxResponse, SandboxServer, json_response
     from .secret import Secret

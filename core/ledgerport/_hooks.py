@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -44,3 +45,6 @@ class ConnectorHooks:
 
     def process_entries(self, entries: list[Entry]) -> list[Entry]:
         return self._answer("process_entries", self._hook.process_entries(ctx=self._ctx, entries=entries))
+
+    def lookup_price(self, asset: str, currency: str, day: date) -> Decimal | None:
+        return self._hook.lookup_price(asset=asset, currency=currency, day=day)

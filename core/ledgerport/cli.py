@@ -110,6 +110,11 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     "--quarantine", type=click.Path(dir_okay=False), default="ledgerport-quarantine.jsonl", show_default=True,
     help="Where skipped records go, one JSON line each with the reason.",
 )
+@click.option(
+    "--prices", "price_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+    help="CSV of prices (date,asset,currency,price) for sinks that value in money; repeatable. Default: [books] prices.",
+)
+@click.option("--home-currency", metavar="CODE", help="The currency values are written in. Default: [books], else USD.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of the run on stdout.")
 @click.pass_context
 def sync(
@@ -127,6 +132,8 @@ def sync(
     fresh: bool,
     on_bad_record: Literal["fail", "skip"],
     quarantine: str,
+    price_files: tuple[str, ...],
+    home_currency: str | None,
     as_json: bool,
 ) -> None:
     """Sync the ledger of SOURCE between --since and --until into every --sink."""
@@ -143,6 +150,7 @@ def sync(
             source, since=since, until=until, sinks=sinks, base_url=base_url, account=account,
             config=config_path, options=options, state=state, fresh=fresh,
             on_bad_record=on_bad_record, quarantine=quarantine, progress=progress,
+            prices=price_files or None, home_currency=home_currency,
         )
     if as_json:
         summary = attrs.asdict(report, value_serializer=lambda _i, _a, v: v.isoformat() if isinstance(v, datetime) else v)

@@ -22,10 +22,11 @@ from cattrs.v import format_exception
 from .errors import ConfigError, LedgerportError
 from .journal import Chart
 from .money import parse_decimal
+from .prices import DEFAULT_MAX_AGE_DAYS
 from .secret import Secret
 from .times import parse_instant
 
-__all__ = ["Config", "build_settings", "converter", "load_config", "parse_assignments"]
+__all__ = ["Books", "Config", "build_settings", "converter", "load_config", "parse_assignments"]
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -84,13 +85,26 @@ converter = _make_converter()
 
 
 @attrs.frozen
+class Books:
+    """`[books]`: the money the books are kept in, and the price files that value everything else in it.
+
+    `--home-currency` and `--prices` on the command line replace these.
+    """
+
+    home_currency: str = "USD"
+    prices: tuple[str, ...] = ()
+    max_age_days: int = DEFAULT_MAX_AGE_DAYS
+
+
+@attrs.frozen
 class Config:
     """The config file: one table per connector and per sink, each holding that plugin's settings,
-    and `[journal]`, the chart of accounts of the books."""
+    `[journal]`, the chart of accounts of the books, and `[books]`, their currency and prices."""
 
     connectors: dict[str, dict[str, Any]] = attrs.Factory(dict)
     sinks: dict[str, dict[str, Any]] = attrs.Factory(dict)
     journal: Chart = attrs.Factory(Chart)
+    books: Books = attrs.Factory(Books)
 
 
 def _reason(exc: BaseException, type_: Any) -> str:

@@ -16,7 +16,7 @@ import httpx
 
 from . import __version__
 from ._hooks import ConnectorHooks
-from .config import Config, build_settings, load_config, parse_assignments
+from .config import Books, Config, build_settings, load_config, parse_assignments
 from .connector import Connector, SyncContext, Window
 from .coverage import gaps, segments
 from .errors import BadRecordError, ConfigError, PluginError
@@ -24,6 +24,7 @@ from .fetch import Fetcher
 from .journal import JournalBuilder
 from .model import Entry
 from .plugins import Registry, default_registry
+from .prices import PriceBook
 from .quarantine import Quarantine
 from .retry import RetryPolicy
 from .sink import RunInfo, Sink, SinkType
@@ -169,6 +170,18 @@ def _outputs(
     return outputs
 
 
+def _price_book(books: Books, files: str | Path | Sequence[str | Path] | None, hooks: ConnectorHooks) -> PriceBook:
+    """The price files given to the run (else those of the config), with the `lookup_price` hook behind them."""
+    if files is None:
+        files = books.prices
+    elif isinstance(files, str | Path):
+        files = [files]
+    book = PriceBook(max_age_days=books.max_age_days, fallback=hooks.lookup_price)
+    for path in files:
+        book.load(path)
+    return book
+
+
 @contextlib.contextmanager
 def _open_sinks(
     outputs: Sequence[_Output], run: RunInfo, state: StateStore | None
@@ -288,6 +301,8 @@ def sync(
     fresh: bool = False,
     on_bad_record: OnBadRecord = "fail",
     quarantine: str | Path = "ledgerport-quarantine.jsonl",
+    prices: str | Path | Sequence[str | Path] | None = None,
+    home_currency: str | None = None,
     progress: Callable[[Progress], None] | None = None,
     env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
@@ -302,6 +317,10 @@ def sync(
     where an interrupted one stopped and fetches only what its sinks do not hold yet; `fresh`
     forgets that and starts the outputs over. Without one, every sink starts afresh. Entries flow
     window by window: the engine holds one window's entries at a time, never the whole ledger.
+
+    Sinks that value entries in money get `home_currency` and a price book read from the `prices`
+    files (both default to the config's `[books]`), which also learns the prices each window's trades
+    imply before the window reaches the sinks.
     """
     started = time.monotonic()
     registry = registry or default_registry()
@@ -319,7 +338,11 @@ def sync(
     hooks = ConnectorHooks(registry.pm, ctx)
     outputs = _outputs(sinks, ctx, registry, config, env, overrides)
     specs = {output.key: output.spec for output in outputs}
-    run_info = RunInfo(source=source, source_title=connector.title, account=ctx.account, since=since, until=until)
+    book = _price_book(config.books, prices, hooks)
+    run_info = RunInfo(
+        source=source, source_title=connector.title, account=ctx.account, since=since, until=until,
+        home_currency=home_currency or config.books.home_currency, prices=book,
+    )
     builder = JournalBuilder(config.journal, connector.title)
     written = dict.fromkeys(specs.values(), 0)
     bad = Quarantine(quarantine) if on_bad_record == "skip" else None
@@ -341,6 +364,7 @@ def sync(
             entries = run.collect(window)
             targets = [(key, open_sinks[key]) for key in specs if key in wanting]
             transactions = builder.build(entries) if any(s.needs_transactions for _, s in targets) else []
+            book.learn(transactions)
             for _, sink in targets:
                 sink.write_entries(entries)
                 if sink.needs_transactions:

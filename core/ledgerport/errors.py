@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from .secret import redact
 
 
@@ -60,3 +62,17 @@ class BadRecordError(SourceError):
         self.reason = reason
         where = f"record {record_id!r}" if record_id else "a record without an id"
         super().__init__(f"{source}: {where}: field {field!r}: {reason}")
+
+
+class MissingPriceError(LedgerportError):
+    """A value in money needs a price nobody has: the message says which, and where to add it."""
+
+    def __init__(self, *, asset: str, currency: str, day: date, max_age_days: int) -> None:
+        self.asset = asset
+        self.currency = currency
+        self.day = day
+        super().__init__(
+            f"no price for {asset} in {currency} on {day.isoformat()}: none that day or in the {max_age_days} days "
+            f"before, none through another currency, and no price plugin knows one. Add a line "
+            f"'{day.isoformat()},{asset},{currency},PRICE' to the --prices file."
+        )

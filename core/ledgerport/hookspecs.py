@@ -3,13 +3,15 @@
 Connector hooks (`connector_auth`, `plan_windows`, `next_request`, `read_page`, `map_record`) are
 `firstresult`: each plugin answers for its own connectors (it checks `ctx.connector.name`) and
 returns None for the others. `process_entries` is for every plugin: wrap it to enrich, filter or
-re-map the entries of any connector. The plugin author's guide (docs/plugin-hooks.md) documents each.
+re-map the entries of any connector; `lookup_price` is for price-source plugins. The plugin
+author's guide (docs/plugin-hooks.md) documents each.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -86,4 +88,13 @@ def process_entries(ctx: SyncContext, entries: list[Entry]) -> list[Entry] | Non
         def process_entries(ctx, entries):
             result = yield
             return [attrs.evolve(e, tags=e.tags + ("reviewed",)) for e in result]
+    """
+
+
+@hookspec(firstresult=True)
+def lookup_price(asset: str, currency: str, day: date) -> Decimal | None:
+    """The price of one unit of `asset` in `currency` on `day` (UTC), or None if the plugin has none.
+
+    Asked only when the price book has no price of its own for that day or the days before, and
+    none through another currency; each answer is kept for the rest of the run.
     """

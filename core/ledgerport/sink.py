@@ -11,6 +11,7 @@ import attrs
 
 from .connector import NoSettings
 from .model import Entry
+from .prices import PriceBook
 
 if TYPE_CHECKING:
     from .journal import Transaction
@@ -20,13 +21,19 @@ __all__ = ["RunInfo", "Sink", "SinkType"]
 
 @attrs.frozen(kw_only=True)
 class RunInfo:
-    """What a sink may want to know about the run it is opened for."""
+    """What a sink may want to know about the run it is opened for.
+
+    A sink that writes values in money converts into `home_currency` with `prices`; the engine fills
+    the book before each window reaches the sinks.
+    """
 
     source: str
     source_title: str
     account: str
     since: datetime
     until: datetime
+    home_currency: str = "USD"
+    prices: PriceBook = attrs.Factory(PriceBook)
 
 
 class Sink(abc.ABC):

@@ -17,6 +17,7 @@ from typing import Any
 
 from .journal import Chart, JournalBuilder
 from .model import Entry, Kind
+from .prices import PriceBook
 from .sink import RunInfo, SinkType
 
 __all__ = ["asset_sums", "assert_golden", "bean_check", "hledger", "ledger", "run_sink", "sample_entries"]
@@ -73,24 +74,30 @@ def run_sink(
     source_title: str = "Demo",
     chart: Chart | None = None,
     settings: Any = None,
+    prices: PriceBook | None = None,
+    home_currency: str = "USD",
 ) -> Any:
     """Feeds `entries` to a sink as the engine would, one day a window, and reopens the sink at its
-    checkpoint for every window, as consecutive runs do. Returns the last checkpoint."""
+    checkpoint for every window, as consecutive runs do; `prices` learns each window's trades before
+    the sink sees them. Returns the last checkpoint."""
     days = sorted({e.timestamp.date() for e in entries})
     first, last = days[0], days[-1]
     run = RunInfo(
         source=entries[0].source, source_title=source_title, account=entries[0].account,
         since=datetime.combine(first, datetime.min.time(), UTC),
         until=datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC),
+        home_currency=home_currency, prices=prices or PriceBook(),
     )
     builder = JournalBuilder(chart or Chart(), source_title)
     checkpoint = None
     for day in days:
         window = [e for e in entries if e.timestamp.date() == day]
+        transactions = builder.build(window)
+        run.prices.learn(transactions)
         sink = sink_type.open(str(target), run, settings, checkpoint)
         sink.write_entries(window)
         if sink.needs_transactions:
-            sink.write_transactions(builder.build(window))
+            sink.write_transactions(transactions)
         checkpoint = sink.commit()
         sink.close()
     return checkpoint

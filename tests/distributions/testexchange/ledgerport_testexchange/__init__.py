@@ -1,5 +1,7 @@
 """A made-up exchange: daily windows, numbered pages, a token header, both window bounds inclusive.
 
+It also quotes prices (`lookup_price`) for the assets it lists, as a price-source plugin would.
+
 `sandbox(...)` is its server side, to be served by `ledgerport.SandboxServer` on 127.0.0.1.
 """
 
@@ -9,7 +11,8 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -38,6 +41,7 @@ from ledgerport import (
 )
 
 NAME = "testexchange"
+PRICES = {("BTC", "USD"): Decimal("42000.5"), ("1INCH", "USD"): Decimal("0.25")}
 
 
 @attrs.frozen
@@ -142,6 +146,11 @@ def map_record(ctx: SyncContext, record: dict[str, Any]) -> list[Entry] | None:
             description=record.get("note", ""),
         )
     ]
+
+
+@hookimpl
+def lookup_price(asset: str, currency: str, day: date) -> Decimal | None:
+    return PRICES.get((asset, currency))
 
 
 class _Budget:
