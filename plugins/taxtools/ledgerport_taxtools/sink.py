@@ -1,0 +1,62 @@
+"""The `koinly` sink: Koinly's universal CSV, appended window by window."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from typing import Any
+
+from ledgerport import AppendFile, Entry, RunInfo, Sink, Transaction, format_decimal
+
+from .events import Amount, KoinlyRow, koinly_rows
+
+__all__ = ["HEADER", "KoinlySink", "render"]
+
+HEADER = (
+    "Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency", "Fee Amount", "Fee Currency",
+    "Net Worth Amount", "Net Worth Currency", "Label", "Description", "TxHash",
+)
+
+
+def _amount(amount: Amount | None) -> tuple[str, str]:
+    return ("", "") if amount is None else (format_decimal(amount.quantity), amount.currency)
+
+
+def render(row: KoinlyRow) -> tuple[str, ...]:
+    """Koinly's date form (`2024-03-01 09:30 UTC`); net worth is left to Koinly's own prices."""
+    return (
+        row.timestamp.strftime("%Y-%m-%d %H:%M UTC"), *_amount(row.sent), *_amount(row.received), *_amount(row.fee),
+        "", "", row.label, row.description, row.tx_hash,
+    )
+
+
+class KoinlySink(Sink):
+    """Needs both the entries (for their fees, categories and raw records) and the transactions (which
+    entries form one event); the engine hands a window's entries over before its transactions."""
+
+    needs_transactions = True
+
+    def __init__(self, target: str, run: RunInfo, settings: object, checkpoint: Any = None) -> None:
+        self._out = AppendFile(target, checkpoint and checkpoint["offset"], "koinly")
+        self.resumable = self._out.resumable
+        self._writer = csv.writer(self._out.file, lineterminator="\n")
+        self._entries: dict[str, Entry] = {}
+        if self._out.fresh:
+            self._writer.writerow(HEADER)
+
+    def write_entries(self, entries: Sequence[Entry]) -> None:
+        self._entries = {entry.entry_id: entry for entry in entries}
+
+    def write_transactions(self, transactions: Sequence[Transaction]) -> None:
+        self._writer.writerows(
+            render(row)
+            for transaction in transactions
+            for row in koinly_rows(transaction, [self._entries[i] for i in transaction.entry_ids])
+        )
+
+    def commit(self) -> dict[str, int] | None:
+        offset = self._out.commit()
+        return None if offset is None else {"offset": offset}
+
+    def close(self) -> None:
+        self._out.close()
