@@ -1,0 +1,25 @@
+"""The QuickBooks sinks: `iif` (QuickBooks Desktop) and `qbo` (QuickBooks Online), both in the home currency.
+
+Neither format can hold a crypto quantity, so every posting is valued with the run's price book
+(`--prices`, trades, the `lookup_price` hook) at 2 decimals, with a rounding line where the cents do
+not add up; the quantity and the full source id go in the memo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ledgerport import SinkType, hookimpl
+
+from .iif import IifSettings, IifSink
+from .qbo import QboSink
+from .sink import QuickBooksSink, Settings
+
+__all__ = ["IifSettings", "IifSink", "QboSink", "QuickBooksSink", "Settings"]
+
+
+@hookimpl
+def register_sinks(register: Callable[[SinkType], None]) -> None:
+    register(SinkType(name="iif", description="QuickBooks Desktop general journal (IIF).", open=IifSink,
+                      settings=IifSettings))
+    register(SinkType(name="qbo", description="QuickBooks Online journal-entry CSV.", open=QboSink, settings=Settings))

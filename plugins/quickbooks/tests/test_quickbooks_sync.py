@@ -1,0 +1,115 @@
+"""End to end: KuCoin's sandbox over HTTP into both QuickBooks files, through the CLI and the Python API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import ledgerport
+import ledgerport.plugins
+from ledgerport.cli import cli
+from ledgerport_kucoin.sandbox import KucoinSandbox
+
+SINCE = datetime(2024, 1, 1, tzinfo=UTC)
+UNTIL = datetime(2024, 1, 5, tzinfo=UTC)
+MEMO = re.compile(r"(-?\d[\d.]* [A-Z0-9]+( @@ [\d.]+ [A-Z0-9]+)?|rounding to USD cents); id kucoin:default:\S+; entries ")
+"""The crypto quantity (or the rounding), then the full source id."""
+PRICES = {"BTC": "42123.45", "ETH": "2300.5", "USDT": "0.9997", "1INCH": "0.4567", "KCS": "10.12", "XRP": "0.61"}
+
+
+def price_file(path: Path, currency: str = "USD", leave_out: str = "") -> Path:
+    """A price a day for every asset the sandbox trades, each day a little higher."""
+    rows = ["date,asset,currency,price"]
+    for day in range((UNTIL - SINCE).days):
+        when = (SINCE + timedelta(days=day)).date()
+        rows += [f"{when},{asset},{currency},{Decimal(price) * (1 + Decimal(day) / 100)}"
+                 for asset, price in PRICES.items() if asset != leave_out]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture
+def sandbox() -> Iterator[tuple[KucoinSandbox, str]]:
+    kucoin = KucoinSandbox(seed=5, days=6, rate_limit=None)
+    with kucoin.serve() as server:
+        yield kucoin, server.url
+
+
+@pytest.fixture
+def invoke(sandbox: tuple[KucoinSandbox, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Result]:
+    kucoin, url = sandbox
+    for name, value in kucoin.credentials.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("LEDGERPORT_PLUGINS", "kucoin,quickbooks")
+    monkeypatch.setattr(ledgerport.plugins, "_default", [])
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["sync", "kucoin", "--base-url", url, "--since", "2024-01-01",
+                                        "--until", "2024-01-05", "--state", str(tmp_path / "state.db"), *args])
+
+    return run
+
+
+def mentioned(journals: dict[str, list[tuple[str, Decimal, str]]]) -> set[str]:
+    """The entry ids the memos carry."""
+    return {i for lines in journals.values() for _, _, memo in lines
+            for i in re.search(r"entries ([^;]+)", memo).group(1).split(",")}  # type: ignore[union-attr]
+
+
+def test_cli_sync_writes_balanced_iif_and_qbo_files_carrying_every_entry(
+    sandbox: tuple[KucoinSandbox, str], invoke: Callable[..., Result], tmp_path: Path,
+    readers: dict[str, Callable[[Path], dict]], balanced: Callable[[dict], None],
+) -> None:
+    iif, qbo = tmp_path / "k.iif", tmp_path / "k.csv"
+    result = invoke("--sink", f"iif:{iif}", "--sink", f"qbo:{qbo}",
+                    "--prices", str(price_file(tmp_path / "prices.csv")), "--home-currency", "USD")
+    assert result.exit_code == 0, result.output
+    journals = {name: readers[name](path) for name, path in (("iif", iif), ("qbo", qbo))}
+    for each in journals.values():
+        balanced(each)
+    assert journals["iif"] == journals["qbo"], "both files hold the same entries under the same numbers"
+    expected = {row["id"]: row for row in sandbox[0].expected(SINCE, UNTIL)}
+    carried = mentioned(journals["iif"])
+    assert carried <= set(expected) and len(carried) > 100
+    for missing in set(expected) - carried:  # only dust is left out: worth less than half a cent
+        row = expected[missing]
+        assert Decimal(row["amount"]) * Decimal(PRICES[row["currency"]]) * Decimal("1.04") < Decimal("0.005"), row
+    memos = [memo for lines in journals["iif"].values() for _, _, memo in lines]
+    assert all(MEMO.match(memo) for memo in memos), [memo for memo in memos if not MEMO.match(memo)][:3]
+
+
+def test_api_sync_is_incremental_in_another_home_currency(
+    sandbox: tuple[KucoinSandbox, str], tmp_path: Path,
+    readers: dict[str, Callable[[Path], dict]], balanced: Callable[[dict], None],
+) -> None:
+    kucoin, url = sandbox
+    registry = ledgerport.Registry.load(env={"LEDGERPORT_PLUGINS": "kucoin,quickbooks"})
+    prices = price_file(tmp_path / "eur.csv", currency="EUR")
+
+    def sync(out: Path, state: Path, until: datetime) -> None:
+        ledgerport.sync("kucoin", since=SINCE, until=until, sinks=[f"qbo:{out}"], base_url=url, state=state,
+                        env=kucoin.credentials.env(), registry=registry, prices=prices, home_currency="EUR")
+
+    sync(tmp_path / "twice.csv", tmp_path / "a.db", SINCE + timedelta(days=2))
+    sync(tmp_path / "twice.csv", tmp_path / "a.db", UNTIL)
+    sync(tmp_path / "once.csv", tmp_path / "b.db", UNTIL)
+    twice, once = readers["qbo"](tmp_path / "twice.csv"), readers["qbo"](tmp_path / "once.csv")
+    balanced(twice)
+    assert twice == once
+
+
+def test_a_missing_price_stops_the_sync_naming_asset_currency_and_day(
+    invoke: Callable[..., Result], tmp_path: Path
+) -> None:
+    result = invoke("--sink", f"iif:{tmp_path / 'k.iif'}",
+                    "--prices", str(price_file(tmp_path / "p.csv", leave_out="KCS")))
+    assert result.exit_code == 1
+    assert "error: no price for KCS in USD on 2024-01-01: " in result.stderr
+    assert "Add a line '2024-01-01,KCS,USD,PRICE' to the --prices file." in result.stderr
+    assert (tmp_path / "k.iif").read_text() == "", "the first window failed: nothing of it is written"
