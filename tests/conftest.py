@@ -15,6 +15,7 @@ from ledgerport import SandboxServer, plugins
 from sample import RECORDS, TOKEN
 
 DISTRIBUTIONS = Path(__file__).parent / "distributions"
+EXAMPLE_PLUGIN = Path(__file__).parents[1] / "docs" / "examples" / "ledgerport-fakex"
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +36,7 @@ def installed_plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run(
         [uv, "pip", "install", "--quiet", "--offline", "--no-deps", "--no-build-isolation",
          "--python", sys.executable, "--target", str(target),
-         *(str(d) for d in sorted(DISTRIBUTIONS.iterdir()))],
+         *(str(d) for d in sorted(DISTRIBUTIONS.iterdir())), str(EXAMPLE_PLUGIN)],
         check=True,
     )
     return target

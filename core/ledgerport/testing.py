@@ -1,7 +1,11 @@
-"""Helpers for testing plugins: a sample ledger that exercises the books, and the real accounting tools.
+"""The test kit for plugin authors (`import ledgerport.testing`).
 
-Sink plugins validate what they write with the tools accountants use (`bean-check`, `hledger`,
-`ledger`), never with a parser of their own.
+- `ConnectorConformance`: the standard tests every connector should pass against its own sandbox
+  (see `ledgerport.conformance`).
+- For sinks: `sample_entries()`, a ledger that exercises the books; `run_sink()`, which drives a sink
+  as the engine does; `assert_golden()`; and the real accounting tools (`bean_check`, `hledger`,
+  `ledger`). Sinks validate what they write with the tools accountants use, never with a parser
+  of their own.
 """
 
 from __future__ import annotations
@@ -15,12 +19,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .conformance import ConformanceTarget, ConnectorConformance
 from .journal import Chart, JournalBuilder
 from .model import Entry, Kind
 from .prices import PriceBook
 from .sink import RunInfo, SinkType
 
-__all__ = ["asset_sums", "assert_golden", "bean_check", "hledger", "ledger", "run_sink", "sample_entries"]
+__all__ = [
+    "UPDATE_GOLDEN",
+    "ConformanceTarget",
+    "ConnectorConformance",
+    "asset_sums",
+    "assert_golden",
+    "bean_check",
+    "hledger",
+    "ledger",
+    "run_sink",
+    "sample_entries",
+]
 
 UPDATE_GOLDEN = "LEDGERPORT_UPDATE_GOLDEN"
 
