@@ -55,10 +55,10 @@ class JsonLines:
         )
 
 
-_FORMATS: dict[str, type[CsvRows] | type[JsonLines]] = {".csv": CsvRows, ".jsonl": JsonLines}
+_FORMATS: dict[str, type[CsvRows | JsonLines]] = {".csv": CsvRows, ".jsonl": JsonLines}
 
 
-def writer_for(target: str) -> type[CsvRows] | type[JsonLines]:
+def writer_for(target: str) -> type[CsvRows | JsonLines]:
     suffix = PurePath(target).suffix.lower()
     try:
         return _FORMATS[suffix]

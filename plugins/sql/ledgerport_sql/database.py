@@ -28,15 +28,17 @@ class _Connection(Protocol):
 
 
 def _connect(target: Target) -> _Connection:
-    try:
-        if target.dialect == "sqlite":
+    """psycopg is imported only for PostgreSQL, so a SQLite sync does not pay for it."""
+    if target.dialect == "sqlite":
+        try:
             return sqlite3.connect(target.where, isolation_level=None)
-        import psycopg
+        except sqlite3.Error as error:
+            raise ConfigError(f"sql: cannot open the sqlite database: {error}") from None
+    import psycopg
 
+    try:
         return psycopg.connect(target.where)
-    except (sqlite3.Error, ImportError) as error:
-        raise ConfigError(f"sql: cannot open the {target.dialect} database: {error}") from None
-    except Exception as error:  # psycopg.Error, imported lazily above
+    except psycopg.Error as error:
         raise ConfigError(f"sql: cannot connect to the PostgreSQL server: {error}") from None
 
 
