@@ -66,7 +66,8 @@ def test_every_hookspec_is_exercised_by_a_sync(registry: plugins.Registry, excha
     assert report.entries == 6
     # the registration hooks run at load time, one plugin at a time, outside pm.hook
     assert registry.connectors and registry.sinks
-    assert called == SPECS - {"register_connectors", "register_sinks"}
+    # demo_source runs for `ledgerport demo` only: tests/test_demo.py checks it is called there
+    assert called == SPECS - {"register_connectors", "register_sinks", "demo_source"}
     values = (tmp_path / "values.txt").read_text().splitlines()
     assert "Assets:Testexchange:Default 63000.75" in values  # the 1.5 BTC deposit at 42000.5
     assert "Assets:Testexchange:Default 62.50" in values  # 250.000000000000000001 1INCH at 0.25

@@ -52,6 +52,7 @@ _EXPORTS = {
     "SandboxResponse": "sandbox",
     "SandboxServer": "sandbox",
     "json_response": "sandbox",
+    "write_daily_prices": "sandbox",
     "Secret": "secret",
     "RunInfo": "sink",
     "Sink": "sink",
@@ -102,7 +103,7 @@ if TYPE_CHECKING:
     from .plugins import Registry
     from .prices import PriceBook, Rate
     from .retry import RetryPolicy
-    from .sandbox import SandboxRequest, SandboxResponse, SandboxServer, json_response
+    from .sandbox import SandboxRequest, SandboxResponse, SandboxServer, json_response, write_daily_prices
     from .secret import Secret
     from .sink import RunInfo, Sink, SinkType
     from .times import format_iso_ms, from_ms, parse_instant, to_ms

@@ -7,6 +7,7 @@ import logging
 import sys
 import traceback
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 import click
@@ -178,6 +179,38 @@ def plugins(as_json: bool) -> None:
             click.echo(f"  {row['name']:<12} {row['description']}{origin}")
     for failure in described["failures"]:
         click.echo(f"Failed: {failure['plugin']}: {failure['error']}", err=True)
+
+
+@cli.command(epilog="""
+\b
+Then check the books with the real tools, e.g.:
+  bean-check ledgerport-demo/kucoin.beancount
+  hledger -f ledgerport-demo/kucoin.journal check -s
+  ledger --pedantic -f ledgerport-demo/kucoin.journal balance
+""")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("ledgerport-demo"),
+              show_default=True, help="Where to write the files.")
+def demo(out: Path) -> None:
+    """Sync the built-in sandbox exchanges into every installed sink: no account, no network."""
+    from .demo import run_demo
+    from .money import format_decimal
+
+    results = run_demo(out, progress=lambda line: click.echo(line, err=True))
+    for result in results:
+        report = result.report
+        click.echo(f"\n{result.source}: {report.entries} entries, {report.requests} requests, "
+                   f"{report.duration_seconds:.1f}s")
+        click.echo("  holdings: " + ", ".join(f"{format_decimal(v)} {k}" for k, v in result.holdings.items()))
+        for name, target in result.outputs.items():
+            click.echo(f"  {name:<10} {target}")
+    journals = [r.outputs[name] for r in results for name in ("beancount", "ledger") if name in r.outputs]
+    if journals:
+        click.echo("\nCheck the books with the real tools:")
+        for path in journals:
+            checks = (f"bean-check {path}",) if path.endswith(".beancount") else (
+                f"hledger -f {path} check -s", f"ledger --pedantic -f {path} balance")
+            for check in checks:
+                click.echo(f"  {check}")
 
 
 def main() -> None:

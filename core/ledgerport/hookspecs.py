@@ -17,9 +17,13 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import contextlib
+    from pathlib import Path
+
     import httpx
 
     from .connector import Connector, Page, PageRequest, SyncContext, Window
+    from .demo import DemoSource
     from .model import Entry
     from .sink import SinkType
 
@@ -97,4 +101,13 @@ def lookup_price(asset: str, currency: str, day: date) -> Decimal | None:
 
     Asked only when the price book has no price of its own for that day or the days before, and
     none through another currency; each answer is kept for the rest of the run.
+    """
+
+
+@hookspec
+def demo_source(stack: contextlib.ExitStack[None], workdir: Path) -> DemoSource | None:
+    """Start this plugin's sandbox for `ledgerport demo` and say how to sync from it.
+
+    Enter the running server into `stack`, so it stops when the demo ends, and write any file the
+    sync needs (a `--prices` file) into `workdir`. Every plugin with a sandbox answers.
     """

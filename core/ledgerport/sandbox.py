@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping
+from datetime import date, timedelta
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
-__all__ = ["SandboxRequest", "SandboxResponse", "SandboxServer", "json_response"]
+__all__ = ["SandboxRequest", "SandboxResponse", "SandboxServer", "json_response", "write_daily_prices"]
 
 
 @attrs.frozen(kw_only=True)
@@ -47,6 +50,20 @@ def json_response(data: Any, status: int = 200, headers: tuple[tuple[str, str], 
 
 
 Handler = Callable[[SandboxRequest], SandboxResponse]
+
+
+def write_daily_prices(
+    path: Path, prices: Mapping[str, str], since: date, days: int, currency: str = "USD"
+) -> Path:
+    """A `--prices` file for a sandbox's assets: one price a day each, a little higher every day."""
+    rows = ["date,asset,currency,price"]
+    for day in range(days):
+        rows += [
+            f"{since + timedelta(days=day)},{asset},{currency},{Decimal(price) * (100 + day) / 100}"
+            for asset, price in prices.items()
+        ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
 
 
 def _request_handler(handle: Handler) -> type[BaseHTTPRequestHandler]:

@@ -72,9 +72,12 @@ class SinkType:
 
     `open(target, run, settings, checkpoint)` returns a `Sink`; `target` is what follows `NAME:` in
     `--sink`, `checkpoint` what its last committed run returned from `commit` (None: start afresh).
+    `demo_target` is the target `ledgerport demo` gives the sink, `{path}` standing for the demo's
+    output path of one source without extension (`"{path}.csv"`); a sink without one is left out.
     """
 
     name: str
     description: str
     open: Callable[[str, RunInfo, Any, Any], Sink]
     settings: type = NoSettings
+    demo_target: str | None = None

@@ -113,4 +113,5 @@ class BeancountSink(JournalTextSink):
 
 @hookimpl
 def register_sinks(register: Callable[[SinkType], None]) -> None:
-    register(SinkType(name="beancount", description="A beancount journal that bean-check accepts.", open=BeancountSink))
+    register(SinkType(name="beancount", description="A beancount journal that bean-check accepts.", open=BeancountSink,
+                      demo_target="{path}.beancount"))

@@ -55,4 +55,5 @@ class CsvSink(Sink):
 
 @hookimpl
 def register_sinks(register: Callable[[SinkType], None]) -> None:
-    register(SinkType(name="csv", description="One CSV row per ledger entry, exact decimals.", open=CsvSink))
+    register(SinkType(name="csv", description="One CSV row per ledger entry, exact decimals.", open=CsvSink,
+                      demo_target="{path}.csv"))

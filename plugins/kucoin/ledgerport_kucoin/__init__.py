@@ -7,9 +7,11 @@ KuCoin-compatible server for tests, demos and trying the connector without an ac
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -19,6 +21,9 @@ from . import answers, paging
 from .auth import KucoinAuth
 from .mapping import to_entry
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from ledgerport.demo import DemoSource
 
 __all__ = ["CONNECTOR", "NAME", "Settings"]
 
@@ -64,3 +69,10 @@ def read_page(ctx: SyncContext, request: PageRequest, response: httpx.Response) 
 @hookimpl
 def map_record(ctx: SyncContext, record: Mapping[str, Any]) -> list[Entry] | None:
     return [to_entry(record, ctx.account)] if ctx.connector.name == NAME else None
+
+
+@hookimpl
+def demo_source(stack: contextlib.ExitStack[None], workdir: Path) -> DemoSource:
+    from .sandbox.demo import start_demo  # the sandbox is imported for the demo only
+
+    return start_demo(stack, workdir)

@@ -64,4 +64,5 @@ class LedgerSink(JournalTextSink):
 
 @hookimpl
 def register_sinks(register: Callable[[SinkType], None]) -> None:
-    register(SinkType(name="ledger", description="A journal for hledger and ledger-cli.", open=LedgerSink))
+    register(SinkType(name="ledger", description="A journal for hledger and ledger-cli.", open=LedgerSink,
+                      demo_target="{path}.journal"))

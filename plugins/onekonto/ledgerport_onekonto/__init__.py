@@ -7,9 +7,11 @@ The hooks only wire the modules that do the work: `auth` (login and bearer token
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -19,6 +21,9 @@ from . import mapping, paging
 from .api import NAME
 from .auth import LoginAuth
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from ledgerport.demo import DemoSource
 
 __all__ = ["NAME", "Settings"]
 
@@ -70,3 +75,10 @@ def read_page(ctx: SyncContext, request: PageRequest, response: httpx.Response) 
 @hookimpl
 def map_record(ctx: SyncContext, record: Any) -> list[Entry] | None:
     return [mapping.to_entry(record, ctx.account)] if _ours(ctx) else None
+
+
+@hookimpl
+def demo_source(stack: contextlib.ExitStack[None], workdir: Path) -> DemoSource:
+    from .sandbox.demo import start_demo  # the sandbox is imported for the demo only
+
+    return start_demo(stack, workdir)

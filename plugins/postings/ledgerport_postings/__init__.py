@@ -19,4 +19,5 @@ def register_sinks(register: Callable[[SinkType], None]) -> None:
         name="postings",
         description="One row per posting of the books, as CSV (.csv) or JSON Lines (.jsonl), exact decimals.",
         open=PostingsSink,
+        demo_target="{path}.postings.csv",
     ))

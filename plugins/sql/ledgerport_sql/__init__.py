@@ -19,4 +19,5 @@ def register_sinks(register: Callable[[SinkType], None]) -> None:
         name="sql",
         description="Entries, transactions and postings in SQLite (sqlite:///PATH) or PostgreSQL (postgresql://...).",
         open=SqlSink,
+        demo_target="sqlite:///{path}.db",
     ))

@@ -20,4 +20,5 @@ def register_sinks(register: Callable[[SinkType], None]) -> None:
         name="koinly",
         description="Koinly's universal CSV: one row per trade, deposit, withdrawal or reward, labelled.",
         open=KoinlySink,
+        demo_target="{path}.koinly.csv",
     ))

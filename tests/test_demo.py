@@ -1,0 +1,62 @@
+"""`ledgerport demo` on the workspace's own plugins: every file it writes passes the real tools."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ledgerport import plugins
+from ledgerport.cli import cli
+from ledgerport.testing import bean_check, hledger, ledger
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, set[str]]:
+    out = tmp_path_factory.mktemp("demo")
+    called: set[str] = set()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(plugins.PLUGINS_ENV, raising=False)
+        patch.setattr(plugins, "_default", [])
+        registry = plugins.default_registry()
+        undo = registry.pm.add_hookcall_monitoring(lambda name, impls, kwargs: called.add(name), lambda *a: None)
+        result = CliRunner().invoke(cli, ["demo", "--out", str(out)])
+        undo()
+    assert result.exit_code == 0, result.output
+    return out, result.stdout, called
+
+
+@pytest.mark.parametrize("source", ["kucoin", "onekonto"])
+def test_the_demo_writes_every_format_and_the_tools_accept_them(demo: tuple[Path, str, set[str]], source: str) -> None:
+    out, _, _ = demo
+    for suffix in (".csv", ".beancount", ".journal", ".iif", ".qbo.csv", ".postings.csv", ".koinly.csv", ".db"):
+        assert (out / f"{source}{suffix}").stat().st_size > 0, suffix
+    bean_check(out / f"{source}.beancount")
+    hledger(out / f"{source}.journal", "check", "-s")
+    ledger(out / f"{source}.journal", "balance")
+
+
+@pytest.mark.parametrize("source", ["kucoin", "onekonto"])
+def test_every_iif_journal_balances_to_zero(demo: tuple[Path, str, set[str]], source: str) -> None:
+    out, _, _ = demo
+    blocks, total, header = 0, Decimal(0), []
+    for line in (out / f"{source}.iif").read_text().splitlines():
+        cells = line.split("\t")
+        if cells[0].startswith("!"):
+            header = cells if cells[0] in ("!TRNS", "!SPL") else header
+        elif cells[0] in ("TRNS", "SPL"):
+            total += Decimal(cells[header.index("AMOUNT")])
+        elif cells[0] == "ENDTRNS":
+            assert total == 0
+            blocks, total = blocks + 1, Decimal(0)
+    assert blocks > 100
+
+
+def test_the_summary_says_what_was_written_and_how_to_check_it(demo: tuple[Path, str, set[str]]) -> None:
+    out, stdout, called = demo
+    assert "kucoin: " in stdout and "onekonto: " in stdout and "holdings: " in stdout
+    assert f"bean-check {out.resolve() / 'kucoin.beancount'}" in stdout
+    assert f"hledger -f {out.resolve() / 'onekonto.journal'} check -s" in stdout
+    assert "demo_source" in called
