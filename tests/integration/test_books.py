@@ -1,0 +1,112 @@
+"""Sandbox ledgers to books, as issue 5 asks: one sync into csv, beancount, ledger, iif and qbo; every
+journal accepted by the real tools, every QuickBooks journal balanced, and the holdings in the books
+adding up to the exact signed sum of the ledger. For KuCoin and for 1Konto."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import ledgerport
+from ledgerport import SandboxServer, exact, write_daily_prices
+from ledgerport.testing import bean_check, hledger, ledger
+from ledgerport_kucoin.sandbox import KucoinSandbox
+from ledgerport_onekonto.sandbox import Sandbox, generate_ledger
+
+SINCE = datetime(2024, 1, 1, tzinfo=UTC)
+SINKS = {"csv": "csv", "beancount": "beancount", "ledger": "journal", "iif": "iif", "qbo": "qbo.csv"}
+PRICES = {"BTC": "42123.45", "ETH": "2300.5", "USDT": "0.9997", "USDC": "1.0001", "1INCH": "0.4567",
+          "KCS": "10.12", "XRP": "0.61"}
+
+
+def _sync(connector: str, url: str, env: dict[str, str], out: Path, days: int, **extra: object) -> Path:
+    prices = write_daily_prices(out / "prices.csv", PRICES, SINCE.date(), days)
+    ledgerport.sync(
+        connector, since=SINCE, until=SINCE + timedelta(days=days), base_url=url, env=env,
+        sinks=[f"{name}:{out / f'books.{suffix}'}" for name, suffix in SINKS.items()],
+        prices=[prices], home_currency="USD",
+        registry=ledgerport.Registry.load(env={"LEDGERPORT_PLUGINS": f"{connector},csv,beancount,ledger,quickbooks"}),
+        **extra,  # type: ignore[arg-type]
+    )
+    return out
+
+
+@pytest.fixture(scope="module", params=["kucoin", "onekonto"])
+def books(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    out = tmp_path_factory.mktemp(request.param)
+    if request.param == "kucoin":
+        sandbox = KucoinSandbox(seed=11, start=SINCE, days=60, per_day=30)
+        with sandbox.serve() as server:
+            yield "KuCoin", _sync("kucoin", server.url, sandbox.credentials.env(), out, 60)
+    else:
+        until = SINCE + timedelta(days=14)
+        ledger_ = generate_ledger(account="ACC-1", seed=3, since=SINCE, until=until, events=700)
+        with SandboxServer(Sandbox(ledger_, user="u@example.com", password="books-password-1")) as server:
+            env = {"ONEKONTO_USER": "u@example.com", "ONEKONTO_PASSWORD": "books-password-1"}
+            yield "1Konto", _sync("onekonto", server.url, env, out, 14, account="ACC-1")
+
+
+def csv_sums(path: Path) -> dict[str, Decimal]:
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    with path.open(newline="", encoding="utf-8") as file, exact():
+        for row in csv.DictReader(file):
+            sums[row["asset"]] += Decimal(row["amount"])
+    return {asset: total for asset, total in sums.items() if total}
+
+
+def test_bean_check_accepts_the_beancount_journal(books: tuple[str, Path]) -> None:
+    title, out = books
+    bean_check(out / "books.beancount")
+    if title == "KuCoin":
+        assert f" balance Assets:{title}:" in (out / "books.beancount").read_text(), "no balance was asserted"
+
+
+def test_hledger_and_ledger_accept_the_journal_strictly(books: tuple[str, Path]) -> None:
+    title, out = books
+    hledger(out / "books.journal", "check", "-s")
+    ledger(out / "books.journal", "balance")
+    if title == "KuCoin":
+        assert " = " in (out / "books.journal").read_text(), "no running balance was asserted"
+
+
+def test_hledger_holdings_equal_the_exact_signed_sum_of_the_ledger(books: tuple[str, Path]) -> None:
+    title, out = books
+    report = hledger(out / "books.journal", "balance", f"^Assets:{title}", "-O", "csv", "--layout=bare", "-N",
+                     "--depth", "2")
+    holdings = {row["commodity"]: Decimal(row["balance"]) for row in csv.DictReader(io.StringIO(report))}
+    expected = csv_sums(out / "books.csv")
+    assert {c: q for c, q in holdings.items() if q} == expected
+    assert "1INCH" in expected
+
+
+def test_trade_legs_are_one_priced_transaction(books: tuple[str, Path]) -> None:
+    _, out = books
+    text = (out / "books.journal").read_text()
+    assert " @@ " in text
+
+
+def test_every_quickbooks_journal_balances_to_zero(books: tuple[str, Path]) -> None:
+    _, out = books
+    blocks, total, header = 0, Decimal(0), []
+    for line in (out / "books.iif").read_text().splitlines():
+        cells = line.split("\t")
+        if cells[0] in ("!TRNS", "!SPL"):
+            header = cells
+        elif cells[0] in ("TRNS", "SPL"):
+            total += Decimal(cells[header.index("AMOUNT")])
+        elif cells[0] == "ENDTRNS":
+            assert total == 0
+            blocks, total = blocks + 1, Decimal(0)
+    journals: dict[str, Decimal] = defaultdict(Decimal)
+    with (out / "books.qbo.csv").open(newline="", encoding="utf-8") as file:
+        for row in csv.DictReader(file):
+            journals[row["Journal No."]] += Decimal(row["Debits"] or 0) - Decimal(row["Credits"] or 0)
+    assert blocks > 50 and len(journals) == blocks
+    assert all(total == 0 for total in journals.values())
