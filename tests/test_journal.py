@@ -52,7 +52,7 @@ def test_a_two_commodity_trade_is_one_transaction_priced_at_the_total_received()
         entry("a", "BTC", "-0.1", Kind.TRADE, group_id="t", sub_account="TRADE"),
         entry("b", "USDT", "3996", Kind.TRADE, group_id="t", fee=Decimal("4"), sub_account="TRADE"),
     ])
-    assert trade.txn_id == "demo:main:t" and trade.entry_ids == ("a", "b")
+    assert trade.txn_id == "demo:main:a" and trade.entry_ids == ("a", "b")
     assert trade.postings == (
         Posting(account="Assets:Demo:Trade", commodity="BTC", quantity=Decimal("-0.1"),
                 price=Decimal("4000"), price_commodity="USDT"),

@@ -53,7 +53,11 @@ class JournalBuilder:
         return transactions
 
     def _transaction(self, entries: Sequence[Entry], postings: Sequence[Posting], key: str) -> Transaction:
-        """Zero postings are left out, unless all are zero: an entry of 0 still shows in the books."""
+        """Zero postings are left out, unless all are zero: an entry of 0 still shows in the books.
+
+        `key` is the id of the transaction's first entry, unique for good: a group id is not, since
+        the fills of one order may fall in different windows and become two transactions.
+        """
         first = entries[0]
         return Transaction(
             txn_id=f"{first.source}:{first.account}:{key}",
@@ -141,4 +145,4 @@ class JournalBuilder:
         else:
             trading = self._chart.counterpart(legs[0], self._title)
             postings += [Posting(account=trading, commodity=c, quantity=-q) for c, q in per_commodity.items()]
-        return self._transaction(legs, [*postings, *fees], legs[0].group_id)
+        return self._transaction(legs, [*postings, *fees], legs[0].entry_id)

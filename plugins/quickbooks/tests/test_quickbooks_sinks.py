@@ -85,10 +85,10 @@ def test_values_are_quantity_times_price_and_the_memo_keeps_quantity_and_source_
     # a trade is valued at what was traded: 4000 USDT at 0.9998, on both sides
     trade = journals["240301-0003"]
     assert trade[0] == ("Assets:Demo:Trade", Decimal("-3999.20"),
-                        "-0.1 BTC @@ 4000 USDT; id demo:main:t1; entries e04,e05; Trade_Exchange BTC")
+                        "-0.1 BTC @@ 4000 USDT; id demo:main:e04; entries e04,e05; Trade_Exchange BTC")
     # ETH one day later: 0.25 ETH at 1000 USDT per 0.500000000000000001 ETH, at 0.9998 USD per USDT
     assert journals["240302-0004"][0][:2] == ("Assets:Demo:Trade", Decimal("-499.90"))
-    assert "0.25 ETH; id demo:main:t3; entries e15" in journals["240302-0004"][0][2]
+    assert "0.25 ETH; id demo:main:e15; entries e15" in journals["240302-0004"][0][2]
     assert not [memo for lines in journals.values() for _, _, memo in lines if "e13" in memo]
 
 
@@ -105,7 +105,7 @@ def test_a_rounding_line_takes_up_the_cents_rounding_leaves(
         ("Assets:Demo:Main", Decimal("1.00")), ("Assets:Demo:Trade", Decimal("1.00")),
         ("Assets:Demo:Trade", Decimal("-2.01")), ("Expenses:Crypto Rounding", Decimal("0.01")),
     ]
-    assert split[-1][2] == "rounding to USD cents; id demo:main:t9; entries e17,e18,e19"
+    assert split[-1][2] == "rounding to USD cents; id demo:main:e17; entries e17,e18,e19"
     rounded = [lines for lines in journals.values() if any(a == "Expenses:Crypto Rounding" for a, _, _ in lines)]
     assert rounded == [split]
 

@@ -54,7 +54,7 @@ def test_one_row_per_economic_event_and_the_rows_add_up_to_the_ledger(rows: list
 
 def test_trades_withdrawals_and_rewards(rows: list[dict[str, str]]) -> None:
     by_event = {row["Description"].rsplit("[", 1)[1].rstrip("]"): row for row in rows}
-    trade = by_event["demo:main:t1"]
+    trade = by_event["demo:main:e04"]
     assert (trade["Date"], trade["Sent Amount"], trade["Sent Currency"], trade["Received Amount"],
             trade["Received Currency"], trade["Fee Amount"], trade["Fee Currency"], trade["Label"]) == (
         "2024-03-01 09:50 UTC", "0.1", "BTC", "4000", "USDT", "4", "USDT", "")
