@@ -1,0 +1,62 @@
+"""The floor: the least any client can do to fetch the KuCoin sandbox's ledger.
+
+`python bench/_floor.py URL SINCE DAYS` signs each request (KuCoin key version 2, as the sandbox
+checks it), sends them one after the other over one kept-alive `httpx.Client`, one 24 h window a day
+(`startAt`..`endAt`, both inclusive in the sandbox) and 500-row pages from `currentPage` 1 to
+`totalPage`, decodes each page with `json.loads` and collects the ids; nothing is mapped or written.
+It prints how many entries it fetched. It imports httpx and the standard library only: the signing
+is KuCoin's documented recipe, inline, so the floor carries no start-up cost of ledgerport's own.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime
+
+import httpx
+
+DAY_MS = 86_400_000
+PATH = "/api/v1/accounts/ledgers"
+
+
+def _sign(secret: bytes, message: str) -> str:
+    return base64.b64encode(hmac.new(secret, message.encode(), hashlib.sha256).digest()).decode()
+
+
+def main() -> None:
+    url, since, days = sys.argv[1], datetime.fromisoformat(sys.argv[2]).replace(tzinfo=UTC), int(sys.argv[3])
+    secret = os.environ["KUCOIN_API_SECRET"].encode()
+    fixed = {
+        "KC-API-KEY": os.environ["KUCOIN_API_KEY"],
+        "KC-API-PASSPHRASE": _sign(secret, os.environ["KUCOIN_API_PASSPHRASE"]),
+        "KC-API-KEY-VERSION": "2",
+    }
+    ids: list[str] = []
+    start_ms = int(since.timestamp() * 1000)
+    with httpx.Client(base_url=url) as client:
+        for day in range(days):
+            lo = start_ms + day * DAY_MS
+            page, pages = 1, 1
+            while page <= pages:
+                target = f"{PATH}?startAt={lo}&endAt={lo + DAY_MS - 1}&currentPage={page}&pageSize=500"
+                timestamp = str(int(time.time() * 1000))
+                headers = {**fixed, "KC-API-TIMESTAMP": timestamp, "KC-API-SIGN": _sign(secret, f"{timestamp}GET{target}")}
+                response = client.get(target, headers=headers)
+                response.raise_for_status()
+                data = json.loads(response.content)["data"]
+                ids += [item["id"] for item in data["items"]]
+                pages = data["totalPage"]
+                page += 1
+    if len(set(ids)) != len(ids):
+        raise SystemExit(f"the floor fetched {len(ids) - len(set(ids))} entries twice")
+    print(len(ids))
+
+
+if __name__ == "__main__":
+    main()
