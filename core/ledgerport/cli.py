@@ -214,4 +214,7 @@ def demo(out: Path) -> None:
 
 
 def main() -> None:
+    # httpx imports its own command line (click, rich, pygments: a fifth of a second) when it is
+    # importable; ledgerport never uses it, so the command skips it, and with it that start-up time.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     cli(prog_name="ledgerport")

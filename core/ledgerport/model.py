@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,15 +33,23 @@ _ZERO = timedelta(0)
 
 
 def _utc(instance: Entry, attribute: attrs.Attribute[datetime], value: datetime) -> None:
+    if value.__class__ is datetime and value.tzinfo is UTC:
+        return
     if not isinstance(value, datetime) or value.utcoffset() != _ZERO:
         raise ValueError(f"{attribute.name} must be an aware datetime in UTC, got {value!r}")
 
 
 def _finite_decimal(instance: Entry, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
+    if value.__class__ is Decimal and value.is_finite():  # type: ignore[union-attr]
+        return
     if value is None and attribute.name == "balance":
         return
     if not isinstance(value, Decimal) or not value.is_finite():
         raise ValueError(f"{attribute.name} must be a finite Decimal, got {value!r}")
+
+
+def _kind(value: Kind | str) -> Kind:
+    return value if value.__class__ is Kind else Kind(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -63,7 +71,7 @@ class Entry:
     amount: Decimal = attrs.field(validator=_finite_decimal)
     fee: Decimal = attrs.field(default=Decimal(0), validator=_finite_decimal)
     balance: Decimal | None = attrs.field(default=None, validator=_finite_decimal)
-    kind: Kind = attrs.field(default=Kind.OTHER, converter=Kind)
+    kind: Kind = attrs.field(default=Kind.OTHER, converter=_kind)
     category: str = ""
     sub_account: str = ""
     group_id: str = ""

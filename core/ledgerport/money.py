@@ -43,4 +43,4 @@ def parse_decimal(value: object) -> Decimal:
 def format_decimal(value: Decimal) -> str:
     """Plain notation at full precision (`str()` would give `1E-7`, which beancount and ledger reject)."""
     text = format(value, "f")
-    return text[1:] if value.is_zero() and text.startswith("-") else text
+    return text[1:] if text[0] == "-" and value.is_zero() else text

@@ -36,5 +36,4 @@ def to_ms(instant: datetime) -> int:
 
 def format_iso_ms(instant: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and a `Z`, the form every sink writes."""
-    utc = instant.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return instant.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import orjson
 
 from ledgerport import (
     AuthenticationError,
@@ -70,7 +71,7 @@ def read(request: PageRequest, response: httpx.Response) -> Page:
         raise RateLimitedError("kucoin: rate limit reached (HTTP 429)", retry_after=_reset_seconds(response.headers))
     if response.status_code >= 500 and "json" not in response.headers.get("content-type", ""):
         raise TransientError(f"kucoin: HTTP {response.status_code} with an error page instead of KuCoin's JSON")
-    body: Any = response.json()
+    body: Any = orjson.loads(response.content)
     code = str(body.get("code")) if isinstance(body, dict) else "(none)"
     if code != OK:
         message = str(body.get("msg") or "") if isinstance(body, dict) else ""

@@ -13,6 +13,8 @@ import json
 import logging
 import re
 from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from ledgerport import BadRecordError, Entry, Kind, from_ms, parse_decimal
@@ -136,7 +138,33 @@ def _millis(value: Any) -> int:
 
 
 def to_entry(record: Mapping[str, Any], account: str) -> Entry:
-    """The entry of one ledger item; a missing or malformed field raises BadRecordError naming it."""
+    """The entry of one ledger item; a missing or malformed field raises BadRecordError naming it.
+
+    The common case takes the short road: the fields are read with only the checks that keep it
+    exact (text amounts, whole milliseconds), and `Entry` validates the rest. Anything unusual is
+    read again field by field, which names what is wrong.
+    """
+    try:
+        return _entry(record, account)
+    except (KeyError, ValueError, TypeError, ArithmeticError):
+        return _checked_entry(record, account)
+
+
+def _entry(record: Mapping[str, Any], account: str) -> Entry:
+    entry_id, asset, sub_account = record["id"], record["currency"], record["accountType"]
+    biz_type, created, sign = record["bizType"], record["createdAt"], _SIGNS[record["direction"]]
+    amount, fee, balance = record["amount"], record["fee"], record["balance"]
+    if not (
+        type(entry_id) is str and entry_id and type(asset) is str and asset and type(sub_account) is str
+        and sub_account and type(biz_type) is str and biz_type and type(created) is int and created >= 0
+        and type(amount) is str and type(fee) is str and type(balance) is str
+    ):
+        raise TypeError("not the common case")
+    return _build(record, account, entry_id, asset, sub_account, biz_type, from_ms(created), sign,
+                  Decimal(amount), Decimal(fee), Decimal(balance))
+
+
+def _checked_entry(record: Mapping[str, Any], account: str) -> Entry:
     field = "id"
     try:
         entry_id = _text(record["id"])
@@ -162,8 +190,22 @@ def to_entry(record: Mapping[str, Any], account: str) -> Entry:
         raise BadRecordError(source=SOURCE, record_id=_id(record), field=field, reason="missing") from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise BadRecordError(source=SOURCE, record_id=_id(record), field=field, reason=str(exc)) from None
-    context = parse_context(record.get("context"))
-    symbol = context.get("symbol")
+    return _build(record, account, entry_id, asset, sub_account, biz_type, timestamp, sign, amount, fee, balance)
+
+
+def _build(
+    record: Mapping[str, Any], account: str, entry_id: str, asset: str, sub_account: str, biz_type: str,
+    timestamp: datetime, sign: int, amount: Decimal, fee: Decimal, balance: Decimal,
+) -> Entry:
+    """A trade's context joins its legs (they share tradeId or orderId) and names its symbol; that of an
+    unknown bizType may say what it was. Other contexts stay in `raw`, unparsed: most records need none."""
+    kind = _BY_SPELLING.get(biz_type) or kind_of(biz_type, entry_id)
+    group_id, description = "", biz_type
+    if kind is Kind.TRADE or kind is Kind.OTHER:
+        context = parse_context(record.get("context"))
+        group_id = str(context.get("tradeId") or context.get("orderId") or "")
+        if context.get("symbol"):
+            description = f"{biz_type} {context['symbol']}"
     return Entry(
         source=SOURCE,
         account=account,
@@ -173,11 +215,11 @@ def to_entry(record: Mapping[str, Any], account: str) -> Entry:
         amount=amount if sign > 0 else amount.copy_negate(),  # exact at any length; unary minus rounds
         fee=fee,
         balance=balance,
-        kind=kind_of(biz_type, entry_id),
+        kind=kind,
         category=biz_type,
         sub_account=sub_account,
-        group_id=str(context.get("tradeId") or context.get("orderId") or ""),
-        description=f"{biz_type} {symbol}" if symbol else biz_type,
+        group_id=group_id,
+        description=description,
         raw=record,
     )
 
