@@ -4,7 +4,8 @@
 checks it), sends them one after the other over one kept-alive `httpx.Client`, one 24 h window a day
 (`startAt`..`endAt`, both inclusive in the sandbox) and 500-row pages from `currentPage` 1 to
 `totalPage`, decodes each page with `json.loads` and collects the ids; nothing is mapped or written.
-It prints how many entries it fetched. It imports httpx and the standard library only: the signing
+A 429 waits `gw-ratelimit-reset` ms and asks again (only the rate-limited backfill meets one). It prints
+`{"entries": ..., "requests": ..., "rate_limited": ...}`. It imports httpx and the standard library only: the signing
 is KuCoin's documented recipe, inline, so the floor carries no start-up cost of ledgerport's own.
 """
 
@@ -38,6 +39,7 @@ def main() -> None:
         "KC-API-KEY-VERSION": "2",
     }
     ids: list[str] = []
+    requests = rate_limited = 0
     start_ms = int(since.timestamp() * 1000)
     with httpx.Client(base_url=url) as client:
         for day in range(days):
@@ -46,8 +48,14 @@ def main() -> None:
             while page <= pages:
                 target = f"{PATH}?startAt={lo}&endAt={lo + DAY_MS - 1}&currentPage={page}&pageSize=500"
                 timestamp = str(int(time.time() * 1000))
-                headers = {**fixed, "KC-API-TIMESTAMP": timestamp, "KC-API-SIGN": _sign(secret, f"{timestamp}GET{target}")}
+                signature = _sign(secret, f"{timestamp}GET{target}")
+                headers = {**fixed, "KC-API-TIMESTAMP": timestamp, "KC-API-SIGN": signature}
                 response = client.get(target, headers=headers)
+                requests += 1
+                if response.status_code == 429:
+                    rate_limited += 1
+                    time.sleep(int(response.headers["gw-ratelimit-reset"]) / 1000)
+                    continue
                 response.raise_for_status()
                 data = json.loads(response.content)["data"]
                 ids += [item["id"] for item in data["items"]]
@@ -55,7 +63,7 @@ def main() -> None:
                 page += 1
     if len(set(ids)) != len(ids):
         raise SystemExit(f"the floor fetched {len(ids) - len(set(ids))} entries twice")
-    print(len(ids))
+    print(json.dumps({"entries": len(ids), "requests": requests, "rate_limited": rate_limited}))
 
 
 if __name__ == "__main__":

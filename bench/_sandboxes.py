@@ -4,6 +4,7 @@ interpreter), the commands that are measured, a stopwatch, and tables to paste i
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform
 import re
@@ -15,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 SINCE = date(2024, 1, 1)
@@ -53,12 +55,23 @@ class Sandbox:
         return [sys.executable, str(BENCH / "_floor.py"), self.url, SINCE.isoformat(), str(self.days)]
 
 
-def per_day(entries: int, days: int) -> int:
-    """The sandbox's `--per-day` that gives about `entries` over `days` (its quiet days have none)."""
+def _active(days: int) -> int:
     from ledgerport_kucoin.sandbox.ledger import QUIET_WEEKDAYS
 
-    active = sum(1 for day in range(days) if day % 7 not in QUIET_WEEKDAYS)
-    return -(-entries // active)
+    return sum(1 for day in range(days) if day % 7 not in QUIET_WEEKDAYS)
+
+
+def per_day(entries: int, days: int) -> int:
+    """The sandbox's `--per-day` that gives about `entries` over `days` (its quiet days have none)."""
+    return -(-entries // _active(days))
+
+
+def days_for(entries: int, per_day: int) -> int:
+    """How many days of `per_day` entries on active days hold about `entries`."""
+    days = 1
+    while _active(days) * per_day < entries:
+        days += 1
+    return days
 
 
 @contextlib.contextmanager
@@ -97,14 +110,25 @@ def environment() -> dict[str, str]:
 def run(command: Sequence[str], env: dict[str, str]) -> tuple[float, str]:
     """Wall seconds of the whole command (interpreter start-up included) and its stdout; fails if it does."""
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     return time.perf_counter() - started, done.stdout
 
 
-def count_entries(command: Sequence[str], env: dict[str, str]) -> int:
-    """Runs a sync with `--json` and returns the entries it fetched."""
-    _, out = run([*command, "--json"], env)
-    return int(re.search(r'"entries": (\d+)', out).group(1))  # type: ignore[union-attr]
+def peak_rss(command: Sequence[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak resident set (ru_maxrss, KiB on Linux) of the command's process alone."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    return time.perf_counter() - started, usage.ru_maxrss
+
+
+def summary(command: Sequence[str], env: dict[str, str]) -> tuple[float, dict[str, Any]]:
+    """Runs a command that prints a JSON object (a sync with `--json`, the floor): wall seconds and the object."""
+    seconds, out = run(command, env)
+    return seconds, json.loads(out[out.index("{"):])
 
 
 def median(values: Sequence[float]) -> float:

@@ -5,7 +5,7 @@ as a user runs it; (c) the same into every sink at once. Each is a command of it
 start-up and imports count for all three. Prints the medians, entries/s and the ratios to the floor
 (targets: (b) within 1.2x, (c) within 1.5x).
 
-    uv run python bench/throughput.py [--entries 100000] [--days 40] [--rounds 5]
+    uv run python bench/throughput.py [--entries 100000] [--days 38] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -16,7 +16,16 @@ import tempfile
 from pathlib import Path
 
 from _sandboxes import (
-    count_entries, environment, every_sink, kucoin_sandbox, machine, median, per_day, prices_file, run, table,
+    environment,
+    every_sink,
+    kucoin_sandbox,
+    machine,
+    median,
+    per_day,
+    prices_file,
+    run,
+    summary,
+    table,
 )
 
 TARGETS = {"csv": 1.2, "all sinks": 1.5}
@@ -25,7 +34,7 @@ TARGETS = {"csv": 1.2, "all sinks": 1.5}
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=100_000, help="about this many entries in the sandbox")
-    parser.add_argument("--days", type=int, default=40, help="over this many days")
+    parser.add_argument("--days", type=int, default=38, help="over this many days")
     parser.add_argument("--rounds", type=int, default=5, help="timed runs of each command")
     args = parser.parse_args()
     env = environment()
@@ -39,8 +48,8 @@ def main() -> None:
             "all sinks": sandbox.sync(*every_sink(out), options=["--prices", str(prices), "--home-currency", "USD"]),
         }
         out.mkdir()
-        entries = count_entries(commands["csv"], env)  # untimed: the sandbox generates every day on this one
-        floor_entries = int(run(commands["floor"], env)[1])
+        entries = summary([*commands["csv"], "--json"], env)[1]["entries"]  # untimed: the sandbox generates its days
+        floor_entries = summary(commands["floor"], env)[1]["entries"]
         if floor_entries != entries:
             raise SystemExit(f"the floor fetched {floor_entries} entries, the sync {entries}")
         seconds: dict[str, list[float]] = {name: [] for name in commands}
