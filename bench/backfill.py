@@ -4,8 +4,9 @@ The sandbox allows `--limit` weight per `--period` seconds (a scaled-down KuCoin
 instead of 2000 per 30 s, so a year takes about a minute) and charges every ledger page PAGE_WEIGHT.
 The floor this budget implies is the floor client's requests (one 24 h window a day, 500-row pages)
 x weight / limit x period; the table also sets the sync against the floor of its own requests (its
-12 h windows need twice as many). The sync is timed once, CLI start-up included, after the floor client has
-generated the sandbox's days and one whole period has passed, so it starts with the full budget.
+windows of at most 24 h: one more than the days). The sync is timed once, CLI start-up included,
+after the floor client has generated the sandbox's days and one whole period has passed, so it
+starts with the full budget.
 429s come from the sync's `--json` summary (`rate_limit_waits`: waits after a 429 answer); `paced`
 counts its pauses before the budget ran out. Target: within 1.1x of the floor, at most one 429.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import attrs
@@ -28,12 +29,21 @@ _DEFAULT_KINDS = {
 _INVALID = re.compile(r"[^A-Za-z0-9-]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def account_component(text: str) -> str:
     """A name every journal format accepts as one account component: `MAIN` → `Main`, `acc_1` → `Acc-1`."""
     clean = _INVALID.sub("-", text).strip("-") or "X"
     if clean.isupper():
         clean = clean.capitalize()
     return clean[0].upper() + clean[1:] if clean[0].isalpha() else clean
+
+
+@functools.lru_cache(maxsize=4096)
+def _account(template: str, source: str, sub_account: str, asset: str) -> str:
+    """An account name; a ledger uses few, so each is made once, not once per posting."""
+    return template.format(
+        source=account_component(source), sub_account=account_component(sub_account), asset=account_component(asset)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -57,12 +67,7 @@ class Chart:
             raise ValueError(f"unknown kinds {sorted(unknown)}; known: {sorted(_DEFAULT_KINDS)}")
 
     def _fill(self, template: str, entry: Entry, source_title: str) -> str:
-        names = {
-            "source": account_component(source_title),
-            "sub_account": account_component(entry.sub_account or entry.account),
-            "asset": account_component(entry.asset),
-        }
-        return template.format(**names)
+        return _account(template, source_title, entry.sub_account or entry.account, entry.asset)
 
     def holding(self, entry: Entry, source_title: str) -> str:
         return self._fill(self.assets.get(entry.asset, self.holdings), entry, source_title)

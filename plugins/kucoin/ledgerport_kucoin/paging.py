@@ -3,8 +3,11 @@
 KuCoin refuses a startAt..endAt span over 24 h and does not say whether its bounds are inclusive.
 Each window [start, end) is therefore asked for as startAt = start − 1 ms, endAt = end: an entry
 exactly on either edge comes back whichever way the server counts, and the engine keeps it only in
-the window that owns it. With that padding a day-aligned window must be shorter than 24 h, so windows
-are 12 h: midnight stays a window edge and the padded span (12 h + 1 ms) is far inside the limit.
+the window that owns it. With that padding a window must stay under 24 h, so the range is cut into
+the fewest equal windows of at most 24 h − 2 ms (the second millisecond absorbs an `until` with
+microseconds): 32 windows for 31 days, where day-aligned 12 h windows would need 62, and every
+request counts under a rate budget. Window edges drift off midnight by a few milliseconds a day; nothing
+depends on where they fall, only on their tiling the range.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ __all__ = ["LEDGERS_PATH", "MAX_SPAN_MS", "PAGE_WEIGHT", "WINDOW", "first_reques
 log = logging.getLogger("ledgerport.kucoin")
 
 LEDGERS_PATH = "/api/v1/accounts/ledgers"
-WINDOW = timedelta(hours=12)
+WINDOW = timedelta(hours=24, milliseconds=-2)
 MAX_SPAN_MS = 24 * 3600 * 1000
 HISTORY = timedelta(days=365)
 PAGE_WEIGHT = 10
@@ -30,20 +33,17 @@ so pacing pauses a little early rather than meeting a 429."""
 
 
 def plan(since: datetime, until: datetime, now: datetime | None = None) -> list[Window]:
-    """12 h windows from `since`, the last one cut at `until`; warns when KuCoin no longer serves `since`."""
+    """The fewest equal windows of at most `WINDOW` tiling `[since, until)`; warns when KuCoin no longer
+    serves `since`."""
     if since < (now or datetime.now(UTC)) - HISTORY:
         log.warning(
             "kucoin: --since %s is more than a year ago; KuCoin serves about one year of ledger history, "
             "so older entries may be missing (KuCoin support can provide more)",
             since.isoformat(),
         )
-    windows = []
-    start = since
-    while start < until:
-        end = min(start + WINDOW, until)
-        windows.append(Window(start, end))
-        start = end
-    return windows
+    count = -(-(until - since) // WINDOW)
+    edges = [since + (until - since) * i / count for i in range(count)] + [until]
+    return [Window(a, b) for a, b in zip(edges, edges[1:], strict=False)]
 
 
 def _ceil_ms(instant: datetime) -> int:

@@ -13,10 +13,6 @@ from ledgerport import format_decimal
 __all__ = ["DIALECTS", "Dialect"]
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
 def _instant_text(value: datetime) -> str:
     """ISO 8601 in UTC with microseconds: sorts as text in time order and loses nothing."""
     return value.isoformat(timespec="microseconds")
@@ -37,9 +33,6 @@ class Dialect:
     adapt: dict[str, Callable[[Any], Any]]
     begin: str | None
     lock: str | None
-
-    def value(self, logical: str, value: Any) -> Any:
-        return None if value is None else self.adapt.get(logical, _same)(value)
 
 
 SQLITE = Dialect(

@@ -46,8 +46,14 @@ class Table:
         )
 
     def params(self, dialect: Dialect, row: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(dialect.value(c.logical, v) for c, v in zip(self.columns, row, strict=True))
+        """The row as the driver takes it; called for every row, so the adapters are looked up once."""
+        adapters = _ADAPTERS.get((self.name, dialect.name))
+        if adapters is None:
+            adapters = _ADAPTERS[(self.name, dialect.name)] = tuple(dialect.adapt.get(c.logical) for c in self.columns)
+        return tuple(v if f is None or v is None else f(v) for f, v in zip(adapters, row, strict=True))
 
+
+_ADAPTERS: dict[tuple[str, str], tuple[Callable[[Any], Any] | None, ...]] = {}
 
 ENTRIES = Table(
     "entries",
