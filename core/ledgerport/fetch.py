@@ -65,6 +65,10 @@ class Fetcher:
             self.stats.waited += delay
             self._sleep(delay)
 
+    def _own(self, error: Exception) -> str:
+        """The error's message without the source's name, which connectors often start it with."""
+        return str(error).removeprefix(f"{self._source}: ")
+
     def fetch(self, request: PageRequest) -> Page:
         failures = 0
         waits = 0
@@ -78,17 +82,17 @@ class Fetcher:
             except RateLimitedError as exc:
                 waits += 1
                 if waits > self._policy.rate_limit_waits:
-                    raise SourceError(f"{self._source}: still rate limited after {waits - 1} waits: {exc}") from None
+                    raise SourceError(f"{self._source}: still rate limited after {waits - 1} waits: {self._own(exc)}") from None
                 delay = self._policy.wait(exc.retry_after, waits)
                 self.stats.rate_limit_waits += 1
                 log.info("%s: rate limited, waiting %.2fs", self._source, delay)
             except TransientError as exc:
                 failures += 1
                 if failures >= self._policy.attempts:
-                    raise SourceError(f"{self._source}: gave up after {failures} attempts: {exc}") from None
+                    raise SourceError(f"{self._source}: gave up after {failures} attempts: {self._own(exc)}") from None
                 delay = self._policy.wait(exc.retry_after, failures)
                 self.stats.retries += 1
-                log.warning("%s: %s; retry %d in %.2fs", self._source, exc, failures, delay)
+                log.warning("%s: %s; retry %d in %.2fs", self._source, self._own(exc), failures, delay)
             self.stats.waited += delay
             self._sleep(delay)
 
