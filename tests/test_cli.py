@@ -80,3 +80,20 @@ def test_version_and_help_with_examples(invoke: Invoke) -> None:
     assert invoke("--version").stdout == f"ledgerport, version {__version__}\n"
     help_text = invoke("sync", "--help").stdout
     assert "Examples:" in help_text and "--since is inclusive and --until exclusive" in help_text
+
+
+def test_the_progress_display_renders_snapshots(capsys: pytest.CaptureFixture[str]) -> None:
+    from rich.console import Console
+
+    from ledgerport import Progress, Window
+    from ledgerport.progress import progress_display
+    from sample import SINCE, UNTIL
+
+    snapshot = Progress(windows_done=1, windows_total=3, window=Window(SINCE, UNTIL), entries=1234,
+                        requests=5, retries=1, rate_limit_waits=2)
+    console = Console(force_terminal=True, width=100, record=True)
+    with progress_display(enabled=True, console=console) as update:
+        assert update is not None
+        update(snapshot)
+    text = console.export_text()
+    assert "1/3" in text and "1,234 entries" in text and "2 waits" in text and "1 retries" in text

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from .engine import Progress
 
 
 @contextlib.contextmanager
-def progress_display(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
+def progress_display(enabled: bool, console: Any = None) -> Iterator[Callable[[Progress], None] | None]:
     if not enabled:
         yield None
         return
@@ -18,23 +19,22 @@ def progress_display(enabled: bool) -> Iterator[Callable[[Progress], None] | Non
 
     columns = (
         TextColumn("[bold]{task.description}"),
-        BarColumn(),
+        BarColumn(bar_width=16),
         MofNCompleteColumn(),
-        TextColumn("windows · {task.fields[entries]:,} entries · {task.fields[requests]:,} requests"
-                   " · {task.fields[waits]} rate-limit waits · {task.fields[retries]} retries"),
+        TextColumn("windows · {task.fields[entries]:,} entries · {task.fields[waits]} waits"
+                   " · {task.fields[retries]} retries"),
         TimeElapsedColumn(),
     )
-    with Bar(*columns, transient=True) as bar:
-        task = bar.add_task("sync", total=None, entries=0, requests=0, waits=0, retries=0)
+    with Bar(*columns, transient=True, console=console) as bar:
+        task = bar.add_task("", total=None, entries=0, waits=0, retries=0)
 
         def update(snapshot: Progress) -> None:
             bar.update(
                 task,
                 total=snapshot.windows_total,
                 completed=snapshot.windows_done,
-                description=f"{snapshot.window.start:%Y-%m-%d %H:%M}",
+                description=f"{snapshot.window.start:%Y-%m-%d}",
                 entries=snapshot.entries,
-                requests=snapshot.requests,
                 waits=snapshot.rate_limit_waits,
                 retries=snapshot.retries,
             )
