@@ -43,6 +43,7 @@ _EXPORTS = {
     "exact": "money",
     "format_decimal": "money",
     "AppendFile": "outputfile",
+    "FileSink": "outputfile",
     "parse_decimal": "money",
     "Registry": "plugins",
     "PriceBook": "prices",
@@ -99,7 +100,7 @@ if TYPE_CHECKING:
     from .journal import Chart, JournalBuilder, Posting, Transaction
     from .model import Entry, Kind
     from .money import exact, format_decimal, parse_decimal
-    from .outputfile import AppendFile
+    from .outputfile import AppendFile, FileSink
     from .plugins import Registry
     from .prices import PriceBook, Rate
     from .retry import RetryPolicy

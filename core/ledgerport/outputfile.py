@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import IO
+from typing import IO, Any, ClassVar
 
 from .errors import StateError
+from .sink import RunInfo, Sink
 
-__all__ = ["AppendFile"]
+__all__ = ["AppendFile", "FileSink"]
 
 
 class AppendFile:
@@ -54,3 +55,38 @@ class AppendFile:
         self.file.flush()
         if self.resumable:
             self.file.close()
+
+
+class FileSink(Sink):
+    """A sink that writes one file in commits, so every file format gets the engine's exactly-once
+    protocol from one place: the checkpoint is the file's committed length plus `state()`.
+
+    `self.file` is the open text file and `self.fresh` says it starts empty (write your header);
+    `self.saved` is what `state()` returned at the last commit, for what must carry across runs
+    (names declared in the file, counters, running totals). What `closing()` returns is written at
+    close, past the last commit: the next run cuts it off and writes it anew.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self, target: str, run: RunInfo, settings: Any, checkpoint: Any = None) -> None:
+        checkpoint = checkpoint or {}
+        self.run, self.settings = run, settings
+        self._out = AppendFile(target, checkpoint.get("offset"), self.name)
+        self.resumable = self._out.resumable
+        self.file, self.fresh = self._out.file, self._out.fresh
+        self.saved: dict[str, Any] = checkpoint.get("state", {})
+
+    def state(self) -> dict[str, Any]:
+        return {}
+
+    def closing(self) -> str:
+        return ""
+
+    def commit(self) -> dict[str, Any] | None:
+        offset = self._out.commit()
+        return None if offset is None else {"offset": offset, "state": self.state()}
+
+    def close(self) -> None:
+        self.file.write(self.closing())
+        self._out.close()

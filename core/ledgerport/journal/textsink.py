@@ -4,71 +4,58 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
-from ..outputfile import AppendFile
-from ..sink import RunInfo, Sink
+from ..outputfile import FileSink
+from ..sink import RunInfo
 from .balances import BalanceTracker
 from .model import Posting, Transaction
 
 __all__ = ["JournalTextSink"]
 
 
-class JournalTextSink(Sink):
+class JournalTextSink(FileSink):
     """A journal file written window by window.
 
     Subclasses render text; this class keeps what must survive between runs in the checkpoint: the
-    file's committed length, the accounts and commodities already declared in it, and the running
-    balances that decide which balance assertions are safe to write.
+    accounts and commodities already declared in the file, and the running balances that decide
+    which balance assertions are safe to write.
     """
 
     needs_transactions = True
-    name: ClassVar[str]
 
     def __init__(self, target: str, run: RunInfo, settings: object, checkpoint: Any = None) -> None:
-        state = checkpoint or {}
-        self.run = run
-        self._out = AppendFile(target, state.get("offset"), self.name)
-        self.resumable = self._out.resumable
-        self.accounts: set[str] = set(state.get("accounts", ()))
-        self.commodities: dict[str, str] = dict(state.get("commodities", {}))
-        self.balances = BalanceTracker(state.get("balances"))
-        self.restore(state.get("extra", {}))
-        if self._out.fresh:
-            self._out.file.write(self.header())
+        super().__init__(target, run, settings, checkpoint)
+        self.accounts: set[str] = set(self.saved.get("accounts", ()))
+        self.commodities: dict[str, str] = dict(self.saved.get("commodities", {}))
+        self.balances = BalanceTracker(self.saved.get("balances"))
+        self.restore(self.saved.get("extra", {}))
+        if self.fresh:
+            self.file.write(self.header())
 
     def write_transactions(self, transactions: Sequence[Transaction]) -> None:
-        self._out.file.write("".join(map(self.render, transactions)))
+        self.file.write("".join(map(self.render, transactions)))
 
-    def commit(self) -> dict[str, Any] | None:
-        offset = self._out.commit()
-        if offset is None:
-            return None
+    def state(self) -> dict[str, Any]:
         return {
-            "offset": offset,
             "accounts": sorted(self.accounts),
             "commodities": self.commodities,
             "balances": self.balances.state(),
             "extra": self.extra_state(),
         }
 
-    def close(self) -> None:
-        """What is written here lies past the last commit: the next run cuts it off and writes it anew."""
-        self._out.file.write(self.closing())
-        self._out.close()
-
     def symbol(self, commodity: str) -> str:
         """The commodity as the format spells it, chosen once per file (renames must stay stable)."""
         known = self.commodities.get(commodity)
         if known is None:
             known = self.commodities[commodity] = self.spell(commodity, set(self.commodities.values()))
-            self._out.file.write(self.declare_commodity(commodity, known))
+            self.file.write(self.declare_commodity(commodity, known))
         return known
 
     def account(self, name: str) -> str:
         if name not in self.accounts:
             self.accounts.add(name)
-            self._out.file.write(self.declare_account(name))
+            self.file.write(self.declare_account(name))
         return name
 
     def declare(self, transaction: Transaction) -> None:
@@ -83,9 +70,6 @@ class JournalTextSink(Sink):
         return self.balances.apply(posting, transaction.timestamp)
 
     def header(self) -> str:
-        return ""
-
-    def closing(self) -> str:
         return ""
 
     def restore(self, extra: dict[str, Any]) -> None:

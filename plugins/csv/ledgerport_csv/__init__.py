@@ -6,7 +6,7 @@ import csv
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ledgerport import AppendFile, Entry, RunInfo, Sink, SinkType, format_decimal, format_iso_ms, hookimpl
+from ledgerport import Entry, FileSink, RunInfo, SinkType, format_decimal, format_iso_ms, hookimpl
 
 HEADER = (
     "source", "account", "entry_id", "timestamp", "asset", "amount", "fee",
@@ -31,26 +31,20 @@ def _row(entry: Entry) -> tuple[str, ...]:
     )
 
 
-class CsvSink(Sink):
-    """Writes the header, then each window's rows; a commit makes them durable (see `AppendFile`).
+class CsvSink(FileSink):
+    """Writes the header, then each window's rows; a commit makes them durable (see `FileSink`).
     `-` writes to standard output, which cannot be cut back, so it is not resumable."""
 
+    name = "csv"
+
     def __init__(self, target: str, run: RunInfo, settings: object, checkpoint: Any = None) -> None:
-        self._out = AppendFile(target, checkpoint and checkpoint["offset"], "csv")
-        self.resumable = self._out.resumable
-        self._writer = csv.writer(self._out.file, lineterminator="\n")
-        if self._out.fresh:
+        super().__init__(target, run, settings, checkpoint)
+        self._writer = csv.writer(self.file, lineterminator="\n")
+        if self.fresh:
             self._writer.writerow(HEADER)
 
     def write_entries(self, entries: Sequence[Entry]) -> None:
         self._writer.writerows(map(_row, entries))
-
-    def commit(self) -> dict[str, int] | None:
-        offset = self._out.commit()
-        return None if offset is None else {"offset": offset}
-
-    def close(self) -> None:
-        self._out.close()
 
 
 @hookimpl

@@ -5,10 +5,10 @@ from __future__ import annotations
 import abc
 import logging
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
-from ledgerport import AppendFile, RunInfo, Sink, Transaction
+from ledgerport import FileSink, RunInfo, Transaction
 
 from .numbers import JournalNumbers
 from .valuation import JournalEntry, journal_entry
@@ -25,26 +25,21 @@ class Settings:
     rounding_account: str = "Expenses:Rounding"
 
 
-class QuickBooksSink(Sink):
+class QuickBooksSink(FileSink):
     """A QuickBooks import file written window by window, valued in the run's home currency.
 
-    The checkpoint holds the file's committed length, the journal numbers handed out so far (so
-    they stay unique across runs) and what a subclass needs to carry over (`extra_state`).
+    The checkpoint holds the journal numbers handed out so far (so they stay unique across runs) and
+    what a subclass needs to carry over (`extra_state`).
     """
 
     needs_transactions = True
-    name: ClassVar[str]
 
     def __init__(self, target: str, run: RunInfo, settings: Settings | None, checkpoint: Any = None) -> None:
-        state = checkpoint or {}
-        self.run = run
-        self.settings = settings or Settings()
-        self._out = AppendFile(target, state.get("offset"), self.name)
-        self.resumable = self._out.resumable
-        self._numbers = JournalNumbers(state.get("numbers"))
-        self.restore(state.get("extra", {}))
-        if self._out.fresh:
-            self._out.file.write(self.header())
+        super().__init__(target, run, settings or Settings(), checkpoint)
+        self._numbers = JournalNumbers(self.saved.get("numbers"))
+        self.restore(self.saved.get("extra", {}))
+        if self.fresh:
+            self.file.write(self.header())
 
     def write_transactions(self, transactions: Sequence[Transaction]) -> None:
         """Values every transaction before writing any, so a missing price leaves nothing half-written."""
@@ -53,16 +48,10 @@ class QuickBooksSink(Sink):
             if not entry.lines:
                 log.info("%s: %s is worth 0.00 %s: not written", self.name, transaction.txn_id, self.run.home_currency)
                 continue
-            self._out.file.write(self.render(self._numbers.next(transaction.date), entry))
+            self.file.write(self.render(self._numbers.next(transaction.date), entry))
 
-    def commit(self) -> dict[str, Any] | None:
-        offset = self._out.commit()
-        if offset is None:
-            return None
-        return {"offset": offset, "numbers": self._numbers.counts, "extra": self.extra_state()}
-
-    def close(self) -> None:
-        self._out.close()
+    def state(self) -> dict[str, Any]:
+        return {"numbers": self._numbers.counts, "extra": self.extra_state()}
 
     def header(self) -> str:
         return ""

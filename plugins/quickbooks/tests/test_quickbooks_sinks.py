@@ -134,7 +134,7 @@ def test_a_crashed_runs_tail_is_cut_off_when_the_sink_reopens(fmt: str, tmp_path
     path = tmp_path / f"c.{SUFFIX[fmt]}"
     book = prices(tmp_path)
     checkpoint = run_sink(SINKS[fmt], path, entries()[:10], prices=book)
-    assert checkpoint["numbers"] == {"240301": 7}
+    assert checkpoint["state"]["numbers"] == {"240301": 7}
     committed = path.read_text()
     with path.open("a") as file:
         file.write("TRNS\tGENERAL JOURNAL\t03/02/2024\thalf a li")

@@ -6,7 +6,7 @@ import csv
 from collections.abc import Sequence
 from typing import Any
 
-from ledgerport import AppendFile, Entry, RunInfo, Sink, Transaction, format_decimal
+from ledgerport import Entry, FileSink, RunInfo, Transaction, format_decimal
 
 from .events import Amount, KoinlyRow, koinly_rows
 
@@ -30,18 +30,18 @@ def render(row: KoinlyRow) -> tuple[str, ...]:
     )
 
 
-class KoinlySink(Sink):
+class KoinlySink(FileSink):
     """Needs both the entries (for their fees, categories and raw records) and the transactions (which
     entries form one event); the engine hands a window's entries over before its transactions."""
 
+    name = "koinly"
     needs_transactions = True
 
     def __init__(self, target: str, run: RunInfo, settings: object, checkpoint: Any = None) -> None:
-        self._out = AppendFile(target, checkpoint and checkpoint["offset"], "koinly")
-        self.resumable = self._out.resumable
-        self._writer = csv.writer(self._out.file, lineterminator="\n")
+        super().__init__(target, run, settings, checkpoint)
+        self._writer = csv.writer(self.file, lineterminator="\n")
         self._entries: dict[str, Entry] = {}
-        if self._out.fresh:
+        if self.fresh:
             self._writer.writerow(HEADER)
 
     def write_entries(self, entries: Sequence[Entry]) -> None:
@@ -54,9 +54,3 @@ class KoinlySink(Sink):
             for row in koinly_rows(transaction, [self._entries[i] for i in transaction.entry_ids])
         )
 
-    def commit(self) -> dict[str, int] | None:
-        offset = self._out.commit()
-        return None if offset is None else {"offset": offset}
-
-    def close(self) -> None:
-        self._out.close()
