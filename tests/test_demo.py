@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from click.testing import CliRunner
 from ledgerport import plugins
 from ledgerport.cli import cli
 from ledgerport.testing import bean_check, hledger, ledger
+from ledgerport_quickbooks.testing import assert_balanced, read_iif, read_qbo
 
 
 @pytest.fixture(scope="module")
@@ -39,19 +39,12 @@ def test_the_demo_writes_every_format_and_the_tools_accept_them(demo: tuple[Path
 
 
 @pytest.mark.parametrize("source", ["kucoin", "onekonto"])
-def test_every_iif_journal_balances_to_zero(demo: tuple[Path, str, set[str]], source: str) -> None:
+def test_every_quickbooks_journal_balances_to_zero(demo: tuple[Path, str, set[str]], source: str) -> None:
     out, _, _ = demo
-    blocks, total, header = 0, Decimal(0), []
-    for line in (out / f"{source}.iif").read_text().splitlines():
-        cells = line.split("\t")
-        if cells[0].startswith("!"):
-            header = cells if cells[0] in ("!TRNS", "!SPL") else header
-        elif cells[0] in ("TRNS", "SPL"):
-            total += Decimal(cells[header.index("AMOUNT")])
-        elif cells[0] == "ENDTRNS":
-            assert total == 0
-            blocks, total = blocks + 1, Decimal(0)
-    assert blocks > 100
+    iif, qbo = read_iif(out / f"{source}.iif"), read_qbo(out / f"{source}.qbo.csv")
+    assert_balanced(iif)
+    assert_balanced(qbo)
+    assert len(iif) == len(qbo) > 100
 
 
 def test_the_summary_says_what_was_written_and_how_to_check_it(demo: tuple[Path, str, set[str]]) -> None:

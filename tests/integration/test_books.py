@@ -19,6 +19,7 @@ from ledgerport import SandboxServer, exact, write_daily_prices
 from ledgerport.testing import bean_check, hledger, ledger
 from ledgerport_kucoin.sandbox import KucoinSandbox
 from ledgerport_onekonto.sandbox import Sandbox, generate_ledger
+from ledgerport_quickbooks.testing import assert_balanced, read_iif, read_qbo
 
 SINCE = datetime(2024, 1, 1, tzinfo=UTC)
 SINKS = {"csv": "csv", "beancount": "beancount", "ledger": "journal", "iif": "iif", "qbo": "qbo.csv"}
@@ -94,19 +95,7 @@ def test_trade_legs_are_one_priced_transaction(books: tuple[str, Path]) -> None:
 
 def test_every_quickbooks_journal_balances_to_zero(books: tuple[str, Path]) -> None:
     _, out = books
-    blocks, total, header = 0, Decimal(0), []
-    for line in (out / "books.iif").read_text().splitlines():
-        cells = line.split("\t")
-        if cells[0] in ("!TRNS", "!SPL"):
-            header = cells
-        elif cells[0] in ("TRNS", "SPL"):
-            total += Decimal(cells[header.index("AMOUNT")])
-        elif cells[0] == "ENDTRNS":
-            assert total == 0
-            blocks, total = blocks + 1, Decimal(0)
-    journals: dict[str, Decimal] = defaultdict(Decimal)
-    with (out / "books.qbo.csv").open(newline="", encoding="utf-8") as file:
-        for row in csv.DictReader(file):
-            journals[row["Journal No."]] += Decimal(row["Debits"] or 0) - Decimal(row["Credits"] or 0)
-    assert blocks > 50 and len(journals) == blocks
-    assert all(total == 0 for total in journals.values())
+    iif, qbo = read_iif(out / "books.iif"), read_qbo(out / "books.qbo.csv")
+    assert_balanced(iif)
+    assert_balanced(qbo)
+    assert len(iif) == len(qbo) > 50

@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 import ledgerport
 import ledgerport.plugins
+from ledgerport import write_daily_prices
 from ledgerport.cli import cli
 from ledgerport_kucoin.sandbox import KucoinSandbox
 
@@ -25,13 +26,8 @@ PRICES = {"BTC": "42123.45", "ETH": "2300.5", "USDT": "0.9997", "1INCH": "0.4567
 
 def price_file(path: Path, currency: str = "USD", leave_out: str = "") -> Path:
     """A price a day for every asset the sandbox trades, each day a little higher."""
-    rows = ["date,asset,currency,price"]
-    for day in range((UNTIL - SINCE).days):
-        when = (SINCE + timedelta(days=day)).date()
-        rows += [f"{when},{asset},{currency},{Decimal(price) * (1 + Decimal(day) / 100)}"
-                 for asset, price in PRICES.items() if asset != leave_out]
-    path.write_text("\n".join(rows) + "\n")
-    return path
+    prices = {asset: price for asset, price in PRICES.items() if asset != leave_out}
+    return write_daily_prices(path, prices, SINCE.date(), (UNTIL - SINCE).days, currency)
 
 
 @pytest.fixture
