@@ -100,18 +100,6 @@ def _check_tiling(windows: Sequence[Window], span: Window, source: str) -> None:
         raise PluginError(f"{source}: plan_windows stops at {edge}, not at the end of the range {span.end}")
 
 
-def _settings_for(
-    what: str, name: str, cls: type, config: Config, env: Mapping[str, str], overrides: Mapping[str, Mapping[str, str]]
-) -> tuple[object, dict[str, object]]:
-    """Returns the structured settings and the generic keys (base_url, account) a connector table may hold."""
-    table = dict(getattr(config, what).get(name, {}))
-    generic = {key: table.pop(key) for key in ("base_url", "account") if key in table and what == "connectors"}
-    settings = build_settings(
-        cls, path=f"{what}.{name}", file_values=table, env=env, overrides=overrides.get(name, {})
-    )
-    return settings, generic
-
-
 def _context(
     connector: Connector,
     *,
@@ -127,13 +115,18 @@ def _context(
         raise ConfigError("since and until must be timezone-aware")
     if until <= since:
         raise ConfigError(f"the range is empty: until ({until.isoformat()}) is not after since ({since.isoformat()})")
-    settings, generic = _settings_for("connectors", connector.name, connector.settings, config, env, overrides)
-    base_url = base_url or generic.get("base_url") or connector.default_base_url  # type: ignore[assignment]
+    table = dict(config.connectors.get(connector.name, {}))
+    file_base_url, file_account = table.pop("base_url", None), table.pop("account", None)  # the engine's own keys
+    settings = build_settings(
+        connector.settings, path=f"connectors.{connector.name}", file_values=table, env=env,
+        overrides=overrides.get(connector.name, {}),
+    )
+    base_url = base_url or file_base_url or connector.default_base_url
     if not base_url:
         raise ConfigError(
             f"{connector.name} has no default base URL: give --base-url or connectors.{connector.name}.base_url"
         )
-    account = account or generic.get("account")  # type: ignore[assignment]
+    account = account or file_account
     if not account and connector.needs_account:
         raise ConfigError(f"{connector.name} needs an account: give --account or connectors.{connector.name}.account")
     return SyncContext(
@@ -162,7 +155,10 @@ def _outputs(
         if not (sep and name and target):
             raise ConfigError(f"--sink {spec!r}: expected NAME:TARGET, e.g. csv:out.csv")
         sink_type = registry.sink_type(name)
-        settings, _ = _settings_for("sinks", name, sink_type.settings, config, env, overrides)
+        settings = build_settings(
+            sink_type.settings, path=f"sinks.{name}", file_values=config.sinks.get(name, {}), env=env,
+            overrides=overrides.get(name, {}),
+        )
         key = SinkKey(ctx.source, ctx.account, f"{name}:{_identity(target)}")
         outputs.append(_Output(spec, key, sink_type, target, settings))
     if len({o.key for o in outputs}) < len(outputs):
