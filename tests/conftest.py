@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ledgerport import SandboxServer, plugins
+from ledgerport import SandboxServer
+from ledgerport.engine import plugins
 from sample import RECORDS, TOKEN
 
 DISTRIBUTIONS = Path(__file__).parent / "distributions"

@@ -86,7 +86,7 @@ def test_the_progress_display_renders_snapshots(capsys: pytest.CaptureFixture[st
     from rich.console import Console
 
     from ledgerport import Progress, Window
-    from ledgerport.progress import progress_display
+    from ledgerport.cli.progress import progress_display
     from sample import SINCE, UNTIL
 
     snapshot = Progress(windows_done=1, windows_total=3, window=Window(SINCE, UNTIL), entries=1234,

@@ -5,7 +5,7 @@ import attrs
 import pytest
 
 from ledgerport import ConfigError, Secret
-from ledgerport.config import Config, build_settings, load_config, parse_assignments
+from ledgerport.engine.config import Config, build_settings, load_config, parse_assignments
 
 
 @attrs.frozen

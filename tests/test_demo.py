@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ledgerport import plugins
+from ledgerport.engine import plugins
 from ledgerport.cli import cli
 from ledgerport.testing import bean_check, hledger, ledger
 from ledgerport_quickbooks.testing import assert_balanced, read_iif, read_qbo

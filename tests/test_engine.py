@@ -22,9 +22,9 @@ from ledgerport import (
     SyncReport,
     Window,
     hookimpl,
-    plugins,
     sync,
 )
+from ledgerport.engine import plugins
 
 EXPECTED_CSV = """\
 source,account,entry_id,timestamp,asset,amount,fee,balance,kind,sub_account,group_id,description

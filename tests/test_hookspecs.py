@@ -6,7 +6,9 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ledgerport import RunInfo, Sink, SinkType, Transaction, format_decimal, hookimpl, hookspecs, plugins
+from ledgerport import RunInfo, Sink, SinkType, Transaction, format_decimal, hookimpl
+from ledgerport.engine import plugins
+from ledgerport.sdk import hookspecs
 from sample import SINCE, TOKEN, UNTIL
 from test_engine import run
 

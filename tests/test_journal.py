@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from ledgerport import Chart, Entry, JournalBuilder, Kind, Posting, format_decimal
-from ledgerport.journal import BalanceTracker, account_component
+from ledgerport.books import BalanceTracker, account_component
 from ledgerport.testing import asset_sums, sample_entries
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ledgerport import Connector, PluginError, SinkType, hookimpl, plugins
+from ledgerport import Connector, PluginError, SinkType, hookimpl
+from ledgerport.engine import plugins
 from ledgerport.cli import cli
 
 

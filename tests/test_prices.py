@@ -18,7 +18,7 @@ from ledgerport import (
     Rate,
 )
 from ledgerport.cli import cli
-from ledgerport.config import Books, load_config
+from ledgerport.engine.config import Books, load_config
 from ledgerport.testing import sample_entries
 
 DAY = date(2024, 3, 1)

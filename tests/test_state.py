@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ledgerport import BadRecordError, ConfigError, Progress, StateError, Window, plugins
-from ledgerport.coverage import Segment, gaps, segments
-from ledgerport.state import SinkKey, StateStore
+from ledgerport import BadRecordError, ConfigError, Progress, StateError, Window
+from ledgerport.engine import plugins
+from ledgerport.engine.coverage import Segment, gaps, segments
+from ledgerport.engine.state import SinkKey, StateStore
 from sample import RECORDS, SINCE, UNTIL, record
 from test_engine import EXPECTED_CSV, run
 

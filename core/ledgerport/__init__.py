@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Config": "config",
-    "Connector": "connector",
-    "NoSettings": "connector",
-    "Page": "connector",
-    "PageRequest": "connector",
-    "RateBudget": "connector",
-    "SyncContext": "connector",
-    "Window": "connector",
-    "Progress": "engine",
-    "SyncReport": "engine",
-    "sync": "engine",
+    "Config": "engine.config",
+    "Connector": "sdk.connector",
+    "NoSettings": "sdk.connector",
+    "Page": "sdk.connector",
+    "PageRequest": "sdk.connector",
+    "RateBudget": "sdk.connector",
+    "SyncContext": "sdk.connector",
+    "Window": "sdk.connector",
+    "Progress": "engine.sync",
+    "SyncReport": "engine.sync",
+    "sync": "engine.sync",
     "AuthenticationError": "errors",
     "BadRecordError": "errors",
     "ConfigError": "errors",
@@ -33,35 +33,36 @@ _EXPORTS = {
     "SourceError": "errors",
     "StateError": "errors",
     "TransientError": "errors",
-    "hookimpl": "hookspecs",
-    "Chart": "journal",
-    "JournalBuilder": "journal",
-    "Posting": "journal",
-    "Transaction": "journal",
-    "Entry": "model",
-    "Kind": "model",
-    "exact": "money",
-    "format_decimal": "money",
-    "AppendFile": "outputfile",
-    "FileSink": "outputfile",
-    "parse_decimal": "money",
-    "Registry": "plugins",
-    "PriceBook": "prices",
-    "Rate": "prices",
-    "RetryPolicy": "retry",
-    "SandboxRequest": "sandbox",
-    "SandboxResponse": "sandbox",
-    "SandboxServer": "sandbox",
-    "json_response": "sandbox",
-    "write_daily_prices": "sandbox",
+    "hookimpl": "sdk.hookspecs",
+    "Chart": "books",
+    "JournalBuilder": "books",
+    "Posting": "books",
+    "Transaction": "books",
+    "Entry": "model.entry",
+    "Kind": "model.entry",
+    "exact": "model.money",
+    "format_decimal": "model.money",
+    "AppendFile": "sdk.outputfile",
+    "JournalTextSink": "sdk.journalfile",
+    "FileSink": "sdk.outputfile",
+    "parse_decimal": "model.money",
+    "Registry": "engine.plugins",
+    "PriceBook": "books.prices",
+    "Rate": "books.prices",
+    "RetryPolicy": "sdk.retry",
+    "SandboxRequest": "sdk.sandbox",
+    "SandboxResponse": "sdk.sandbox",
+    "SandboxServer": "sdk.sandbox",
+    "json_response": "sdk.sandbox",
+    "write_daily_prices": "sdk.sandbox",
     "Secret": "secret",
-    "RunInfo": "sink",
-    "Sink": "sink",
-    "SinkType": "sink",
-    "format_iso_ms": "times",
-    "from_ms": "times",
-    "parse_instant": "times",
-    "to_ms": "times",
+    "RunInfo": "sdk.sink",
+    "Sink": "sdk.sink",
+    "SinkType": "sdk.sink",
+    "format_iso_ms": "model.times",
+    "from_ms": "model.times",
+    "parse_instant": "model.times",
+    "to_ms": "model.times",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -81,9 +82,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .connector import Connector, NoSettings, Page, PageRequest, RateBudget, SyncContext, Window
-    from .engine import Progress, SyncReport, sync
+    from .engine.config import Config
+    from .sdk.connector import Connector, NoSettings, Page, PageRequest, RateBudget, SyncContext, Window
+    from .engine.sync import Progress, SyncReport, sync
     from .errors import (
         AuthenticationError,
         BadRecordError,
@@ -96,15 +97,16 @@ if TYPE_CHECKING:
         StateError,
         TransientError,
     )
-    from .hookspecs import hookimpl
-    from .journal import Chart, JournalBuilder, Posting, Transaction
-    from .model import Entry, Kind
-    from .money import exact, format_decimal, parse_decimal
-    from .outputfile import AppendFile, FileSink
-    from .plugins import Registry
-    from .prices import PriceBook, Rate
-    from .retry import RetryPolicy
-    from .sandbox import SandboxRequest, SandboxResponse, SandboxServer, json_response, write_daily_prices
+    from .sdk.hookspecs import hookimpl
+    from .books import Chart, JournalBuilder, Posting, Transaction
+    from .model.entry import Entry, Kind
+    from .model.money import exact, format_decimal, parse_decimal
+    from .sdk.journalfile import JournalTextSink
+    from .sdk.outputfile import AppendFile, FileSink
+    from .engine.plugins import Registry
+    from .books.prices import PriceBook, Rate
+    from .sdk.retry import RetryPolicy
+    from .sdk.sandbox import SandboxRequest, SandboxResponse, SandboxServer, json_response, write_daily_prices
     from .secret import Secret
-    from .sink import RunInfo, Sink, SinkType
-    from .times import format_iso_ms, from_ms, parse_instant, to_ms
+    from .sdk.sink import RunInfo, Sink, SinkType
+    from .model.times import format_iso_ms, from_ms, parse_instant, to_ms

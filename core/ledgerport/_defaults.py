@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .connector import SyncContext, Window
-from .hookspecs import hookimpl
-from .model import Entry
+from .sdk.connector import SyncContext, Window
+from .sdk.hookspecs import hookimpl
+from .model.entry import Entry
 
 
 @hookimpl(trylast=True)

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pluggy
 
-from .connector import Page, PageRequest, SyncContext, Window
+from .sdk.connector import Page, PageRequest, SyncContext, Window
 from .errors import PluginError
-from .model import Entry
+from .model.entry import Entry
 
 
 class ConnectorHooks:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerport import SinkType, Transaction, format_decimal, hookimpl
-from ledgerport.journal import JournalTextSink
+from ledgerport import JournalTextSink
 
 _VALID = re.compile(r"[A-Z](?:[A-Z0-9'._-]{0,22}[A-Z0-9])?")
 _INVALID_CHARS = re.compile(r"[^A-Z0-9'._-]+")

@@ -23,7 +23,7 @@ from .mapping import to_entry
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from ledgerport.demo import DemoSource
+    from ledgerport.engine.demo import DemoSource
 
 __all__ = ["CONNECTOR", "NAME", "Settings"]
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-import ledgerport
+import ledgerport.engine.plugins
 from ledgerport import AuthenticationError, Secret, Window
 from ledgerport.cli import cli
 from ledgerport_kucoin import Settings, paging
@@ -118,7 +118,7 @@ def test_a_wrong_secret_on_the_command_line_names_the_cause_and_hides_the_secret
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("KUCOIN_API_SECRET", "wrong-value-4242")
     monkeypatch.setenv("LEDGERPORT_PLUGINS", "kucoin,csv")
-    monkeypatch.setattr(ledgerport.plugins, "_default", [])
+    monkeypatch.setattr(ledgerport.engine.plugins, "_default", [])
     result = CliRunner().invoke(
         cli, ["sync", "kucoin", "--base-url", url, "--since", "2024-01-01", "--until", "2024-01-03",
               "--sink", f"csv:{tmp_path / 'out.csv'}"],

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import ledgerport
+import ledgerport.engine.plugins
 from ledgerport import BadRecordError, SourceError, from_ms
 from ledgerport.cli import cli
 from ledgerport_kucoin import paging
@@ -110,7 +110,7 @@ def test_done_when_cli_sync_under_a_small_budget_and_502s_writes_the_range_exact
     for name, value in sandbox.credentials.env().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("LEDGERPORT_PLUGINS", "kucoin,csv")
-    monkeypatch.setattr(ledgerport.plugins, "_default", [])
+    monkeypatch.setattr(ledgerport.engine.plugins, "_default", [])
     out = tmp_path / "out.csv"
     result = CliRunner().invoke(
         cli, ["sync", "kucoin", "--base-url", url, "--since", "2024-01-01", "--until", "2024-03-01",

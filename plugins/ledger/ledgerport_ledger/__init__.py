@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 from ledgerport import SinkType, Transaction, format_decimal, hookimpl
-from ledgerport.journal import JournalTextSink
+from ledgerport import JournalTextSink
 
 _BARE = re.compile(r"[A-Za-z]+")
 _UNSAFE = re.compile(r"[;|\s]+")

@@ -23,7 +23,7 @@ from .auth import LoginAuth
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from ledgerport.demo import DemoSource
+    from ledgerport.engine.demo import DemoSource
 
 __all__ = ["NAME", "Settings"]
 

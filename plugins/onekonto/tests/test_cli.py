@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from ledgerport import plugins
+from ledgerport.engine import plugins
 from ledgerport.cli import cli
 from ledgerport_onekonto.api import password_digest
 from ledgerport_onekonto.sandbox import Faults, TickingClock

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import ledgerport
-import ledgerport.plugins
+import ledgerport.engine.plugins
 from ledgerport import write_daily_prices
 from ledgerport.cli import cli
 from ledgerport_kucoin.sandbox import KucoinSandbox
@@ -43,7 +43,7 @@ def invoke(sandbox: tuple[KucoinSandbox, str], monkeypatch: pytest.MonkeyPatch, 
     for name, value in kucoin.credentials.env().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("LEDGERPORT_PLUGINS", "kucoin,quickbooks")
-    monkeypatch.setattr(ledgerport.plugins, "_default", [])
+    monkeypatch.setattr(ledgerport.engine.plugins, "_default", [])
 
     def run(*args: str) -> Result:
         return CliRunner().invoke(cli, ["sync", "kucoin", "--base-url", url, "--since", "2024-01-01",

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ledgerport import write_daily_prices
-from ledgerport.demo import DemoSource
+from ledgerport.engine.demo import DemoSource
 
 from .server import KucoinSandbox
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from ledgerport import SandboxServer, write_daily_prices
-from ledgerport.demo import DemoSource
+from ledgerport.engine.demo import DemoSource
 
 from .ledger import generate_ledger
 from .server import Sandbox

@@ -6,8 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ..money import exact
-from .model import Posting
+from ..model.money import exact
+from .transactions import Posting
 
 __all__ = ["BalanceTracker"]
 

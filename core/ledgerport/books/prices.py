@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .errors import ConfigError, MissingPriceError, PluginError
-from .money import parse_decimal
+from ..errors import ConfigError, MissingPriceError, PluginError
+from ..model.money import parse_decimal
 
 if TYPE_CHECKING:
-    from .journal import Transaction
+    from .transactions import Transaction
 
 __all__ = ["DEFAULT_MAX_AGE_DAYS", "PRICE_COLUMNS", "PriceBook", "PriceLookup", "Rate"]
 

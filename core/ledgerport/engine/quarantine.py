@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import BadRecordError
+from ..errors import BadRecordError
 
 __all__ = ["Quarantine"]
 

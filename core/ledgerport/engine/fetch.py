@@ -9,10 +9,10 @@ from collections.abc import Callable
 import attrs
 import httpx
 
-from ._hooks import ConnectorHooks
-from .connector import Page, PageRequest, RateBudget
-from .errors import LedgerportError, RateLimitedError, SourceError, TransientError
-from .retry import RetryPolicy
+from .._hooks import ConnectorHooks
+from ..sdk.connector import Page, PageRequest, RateBudget
+from ..errors import LedgerportError, RateLimitedError, SourceError, TransientError
+from ..sdk.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 

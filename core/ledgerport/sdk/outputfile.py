@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import IO, Any, ClassVar
 
-from .errors import StateError
+from ..errors import StateError
 from .sink import RunInfo, Sink
 
 __all__ = ["AppendFile", "FileSink"]

@@ -21,8 +21,8 @@ from typing import IO, Any
 
 import attrs
 
-from .connector import Window
-from .errors import ConfigError
+from ..sdk.connector import Window
+from ..errors import ConfigError
 
 __all__ = ["SinkKey", "StateStore", "default_state_path"]
 

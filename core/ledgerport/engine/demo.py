@@ -16,12 +16,12 @@ from typing import Any
 
 import attrs
 
-from .connector import SyncContext
-from .engine import SyncReport, sync
-from .errors import PluginError
-from .hookspecs import hookimpl
-from .model import Entry
-from .money import exact
+from ..sdk.connector import SyncContext
+from .sync import SyncReport, sync
+from ..errors import PluginError
+from ..sdk.hookspecs import hookimpl
+from ..model.entry import Entry
+from ..model.money import exact
 from .plugins import Registry, default_registry
 
 __all__ = ["DemoResult", "DemoSource", "run_demo"]

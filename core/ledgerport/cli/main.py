@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import click
 
-from . import __version__
+from .. import __version__
 
 SYNC_EXAMPLES = """
 \b
@@ -33,7 +33,7 @@ class _Instant(click.ParamType):
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
-        from .times import parse_instant
+        from ..model.times import parse_instant
 
         if isinstance(value, datetime):
             return value
@@ -47,7 +47,7 @@ class _Group(click.Group):
     """Turns errors into one line on stderr and exit status 1; `-v` adds the traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from .errors import LedgerportError
+        from ..errors import LedgerportError
 
         try:
             return super().invoke(ctx)
@@ -60,7 +60,7 @@ class _Group(click.Group):
 
     @staticmethod
     def _fail(ctx: click.Context, message: str) -> None:
-        from .secret import redact
+        from ..secret import redact
 
         if (ctx.obj or {}).get("verbose", 0) > 0:
             click.echo(redact(traceback.format_exc()), err=True, nl=False)
@@ -75,7 +75,7 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Pull account ledgers from exchanges and custodians and write them as books."""
-    from .secret import RedactingFilter
+    from ..secret import RedactingFilter
 
     ctx.obj = {"verbose": verbose, "quiet": quiet}
     handler = logging.StreamHandler(sys.stderr)
@@ -140,9 +140,9 @@ def sync(
     """Sync the ledger of SOURCE between --since and --until into every --sink."""
     import attrs
 
-    from .engine import sync as run_sync
+    from ..engine.sync import sync as run_sync
     from .progress import progress_display
-    from .state import default_state_path
+    from ..engine.state import default_state_path
 
     until = until or (datetime.now(UTC) - timedelta(minutes=1)).replace(microsecond=0)
     state = None if no_state else (state_path or default_state_path())
@@ -166,7 +166,7 @@ def sync(
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def plugins(as_json: bool) -> None:
     """List the installed connectors and sinks, and plugins that failed to load."""
-    from .plugins import default_registry
+    from ..engine.plugins import default_registry
 
     described = default_registry().describe()
     if as_json:
@@ -192,8 +192,8 @@ Then check the books with the real tools, e.g.:
               show_default=True, help="Where to write the files.")
 def demo(out: Path) -> None:
     """Sync the built-in sandbox exchanges into every installed sink: no account, no network."""
-    from .demo import run_demo
-    from .money import format_decimal
+    from ..engine.demo import run_demo
+    from ..model.money import format_decimal
 
     results = run_demo(out, progress=lambda line: click.echo(line, err=True))
     for result in results:

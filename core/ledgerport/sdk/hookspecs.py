@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     import httpx
 
     from .connector import Connector, Page, PageRequest, SyncContext, Window
-    from .demo import DemoSource
-    from .model import Entry
+    from ..engine.demo import DemoSource
+    from ..model.entry import Entry
     from .sink import SinkType
 
 hookspec = pluggy.HookspecMarker("ledgerport")

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .connector import NoSettings
-from .model import Entry
-from .prices import PriceBook
+from ..model.entry import Entry
+from ..books.prices import PriceBook
 
 if TYPE_CHECKING:
-    from .journal import Transaction
+    from ..books import Transaction
 
 __all__ = ["RunInfo", "Sink", "SinkType"]
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from .conformance import ConformanceTarget, ConnectorConformance
-from .journal import Chart, JournalBuilder
-from .model import Entry, Kind
-from .prices import PriceBook
-from .sink import RunInfo, SinkType
+from ..books import Chart, JournalBuilder
+from ..model.entry import Entry, Kind
+from ..books.prices import PriceBook
+from ..sdk.sink import RunInfo, SinkType
 
 __all__ = [
     "UPDATE_GOLDEN",

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import attrs
 
-from .connector import Window
+from ..sdk.connector import Window
 
 __all__ = ["Segment", "gaps", "segments"]
 

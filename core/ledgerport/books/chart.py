@@ -7,7 +7,7 @@ import re
 
 import attrs
 
-from ..model import Entry, Kind
+from ..model.entry import Entry, Kind
 
 __all__ = ["Chart", "account_component"]
 

@@ -27,15 +27,15 @@ import attrs
 import httpx
 import pytest
 
-from . import hookimpl
-from ._hooks import ConnectorHooks
-from .config import Config, parse_assignments
-from .connector import SyncContext
-from .engine import _context, sync
-from .errors import AuthenticationError
-from .model import Entry, Kind
-from .plugins import Registry
-from .retry import RetryPolicy
+from .. import hookimpl
+from .._hooks import ConnectorHooks
+from ..engine.config import Config, parse_assignments
+from ..sdk.connector import SyncContext
+from ..engine.sync import _context, sync
+from ..errors import AuthenticationError
+from ..model.entry import Entry, Kind
+from ..engine.plugins import Registry
+from ..sdk.retry import RetryPolicy
 
 __all__ = ["ConformanceTarget", "ConnectorConformance"]
 

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from ..errors import PluginError
-from ..model import Entry, Kind
-from ..money import exact
+from ..model.entry import Entry, Kind
+from ..model.money import exact
 from .chart import Chart
-from .model import Posting, Transaction
+from .transactions import Posting, Transaction
 
 __all__ = ["JournalBuilder"]
 

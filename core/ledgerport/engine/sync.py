@@ -14,20 +14,20 @@ from typing import Any, Literal
 import attrs
 import httpx
 
-from . import __version__
-from ._hooks import ConnectorHooks
+from .. import __version__
+from .._hooks import ConnectorHooks
 from .config import Books, Config, build_settings, load_config, parse_assignments
-from .connector import Connector, SyncContext, Window
+from ..sdk.connector import Connector, SyncContext, Window
 from .coverage import gaps, segments
-from .errors import BadRecordError, ConfigError, PluginError
+from ..errors import BadRecordError, ConfigError, PluginError
 from .fetch import Fetcher
-from .journal import JournalBuilder
-from .model import Entry
+from ..books import JournalBuilder
+from ..model.entry import Entry
 from .plugins import Registry, default_registry
-from .prices import PriceBook
+from ..books.prices import PriceBook
 from .quarantine import Quarantine
-from .retry import RetryPolicy
-from .sink import RunInfo, Sink, SinkType
+from ..sdk.retry import RetryPolicy
+from ..sdk.sink import RunInfo, Sink, SinkType
 from .state import SinkKey, StateStore
 
 __all__ = ["Progress", "SyncReport", "sync"]

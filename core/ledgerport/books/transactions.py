@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import attrs
 
-from ..model import Kind
+from ..model.entry import Kind
 
 __all__ = ["Posting", "Transaction"]
 

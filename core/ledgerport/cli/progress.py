@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .engine import Progress
+from ..engine.sync import Progress
 
 
 @contextlib.contextmanager

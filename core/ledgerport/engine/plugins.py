@@ -11,10 +11,11 @@ from typing import Any
 import attrs
 import pluggy
 
-from . import _defaults, hookspecs
-from .connector import Connector
-from .errors import PluginError
-from .sink import SinkType
+from .. import _defaults
+from ..sdk import hookspecs
+from ..sdk.connector import Connector
+from ..errors import PluginError
+from ..sdk.sink import SinkType
 
 __all__ = ["ENTRY_POINT_GROUP", "PLUGINS_ENV", "PluginFailure", "Provided", "Registry", "default_registry"]
 
