@@ -28,11 +28,13 @@ def main() -> None:
     url, since, days, calls = sys.argv[1], datetime.fromisoformat(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     since_ms = int(since.replace(tzinfo=UTC).timestamp() * 1000)
     until_ms = since_ms + days * DAY_MS
-    exchange = ccxt.kucoin({
-        "apiKey": os.environ["KUCOIN_API_KEY"],
-        "secret": os.environ["KUCOIN_API_SECRET"],
-        "password": os.environ["KUCOIN_API_PASSPHRASE"],
-    })
+    exchange = ccxt.kucoin(
+        {
+            "apiKey": os.environ["KUCOIN_API_KEY"],
+            "secret": os.environ["KUCOIN_API_SECRET"],
+            "password": os.environ["KUCOIN_API_PASSPHRASE"],
+        }
+    )
     for name in exchange.urls["api"]:
         exchange.urls["api"][name] = url
     exchange.options["uta"] = False

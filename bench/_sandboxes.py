@@ -44,8 +44,22 @@ class Sandbox:
 
     def sync(self, *sinks: str, options: Sequence[str] = ()) -> list[str]:
         """`ledgerport sync kucoin` over the whole sandbox as a user runs it; `--no-state` so every run does it all."""
-        command = [sys.executable, "-m", "ledgerport", "-q", "sync", "kucoin", "--base-url", self.url,
-                   "--since", SINCE.isoformat(), "--until", self.until.isoformat(), "--no-state", *options]
+        command = [
+            sys.executable,
+            "-m",
+            "ledgerport",
+            "-q",
+            "sync",
+            "kucoin",
+            "--base-url",
+            self.url,
+            "--since",
+            SINCE.isoformat(),
+            "--until",
+            self.until.isoformat(),
+            "--no-state",
+            *options,
+        ]
         for sink in sinks:
             command += ["--sink", sink]
         return command
@@ -78,9 +92,26 @@ def days_for(entries: int, per_day: int) -> int:
 def kucoin_sandbox(days: int, per_day: int, limit: int = UNLIMITED, period: float = 30.0) -> Iterator[Sandbox]:
     """The sandbox on a free port of 127.0.0.1 with `limit` weight per `period` seconds; stopped on exit."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "ledgerport_kucoin.sandbox", "--port", "0", "--start", SINCE.isoformat(),
-         "--days", str(days), "--per-day", str(per_day), "--limit", str(limit), "--period", str(period)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "ledgerport_kucoin.sandbox",
+            "--port",
+            "0",
+            "--start",
+            SINCE.isoformat(),
+            "--days",
+            str(days),
+            "--per-day",
+            str(per_day),
+            "--limit",
+            str(limit),
+            "--period",
+            str(period),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         assert process.stdout is not None
@@ -128,7 +159,7 @@ def peak_rss(command: Sequence[str], env: dict[str, str]) -> tuple[float, int]:
 def summary(command: Sequence[str], env: dict[str, str]) -> tuple[float, dict[str, Any]]:
     """Runs a command that prints a JSON object (a sync with `--json`, the floor): wall seconds and the object."""
     seconds, out = run(command, env)
-    return seconds, json.loads(out[out.index("{"):])
+    return seconds, json.loads(out[out.index("{") :])
 
 
 def median(values: Sequence[float]) -> float:
@@ -138,9 +169,13 @@ def median(values: Sequence[float]) -> float:
 def every_sink(directory: Path) -> list[str]:
     """One of each installed sink, all in `directory`."""
     return [
-        f"csv:{directory / 'all.csv'}", f"beancount:{directory / 'all.beancount'}",
-        f"ledger:{directory / 'all.journal'}", f"iif:{directory / 'all.iif'}", f"qbo:{directory / 'all.qbo.csv'}",
-        f"postings:{directory / 'all.postings.csv'}", f"koinly:{directory / 'all.koinly.csv'}",
+        f"csv:{directory / 'all.csv'}",
+        f"beancount:{directory / 'all.beancount'}",
+        f"ledger:{directory / 'all.journal'}",
+        f"iif:{directory / 'all.iif'}",
+        f"qbo:{directory / 'all.qbo.csv'}",
+        f"postings:{directory / 'all.postings.csv'}",
+        f"koinly:{directory / 'all.koinly.csv'}",
         f"sql:sqlite:///{(directory / 'all.db').resolve()}",
     ]
 

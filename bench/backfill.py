@@ -46,15 +46,38 @@ def main() -> None:
     budget_floor = needed * PAGE_WEIGHT / args.limit * args.period
     ratio = seconds / budget_floor
     met = ratio <= TARGET_RATIO and sync["rate_limit_waits"] <= TARGET_429
-    print(f"\nBackfill: {sync['entries']:,} entries over {args.days} days, budget {args.limit} weight per "
-          f"{args.period:g} s, {PAGE_WEIGHT} per page; {machine()}\n")
-    print(table(
-        ["requests needed (24 h, 500/page)", "budget floor s", "sync requests", "sync s", "÷ floor",
-         "÷ floor of the sync's requests", "429s", "paced", f"target ≤ {TARGET_RATIO}x, ≤ {TARGET_429} 429"],
-        [[needed, f"{budget_floor:.1f}", sync["requests"], f"{seconds:.1f}", f"{ratio:.2f}x",
-          f"{seconds / (sync['requests'] * PAGE_WEIGHT / args.limit * args.period):.2f}x", sync["rate_limit_waits"],
-          sync["paced"], "met" if met else "not met"]],
-    ))
+    print(
+        f"\nBackfill: {sync['entries']:,} entries over {args.days} days, budget {args.limit} weight per "
+        f"{args.period:g} s, {PAGE_WEIGHT} per page; {machine()}\n"
+    )
+    print(
+        table(
+            [
+                "requests needed (24 h, 500/page)",
+                "budget floor s",
+                "sync requests",
+                "sync s",
+                "÷ floor",
+                "÷ floor of the sync's requests",
+                "429s",
+                "paced",
+                f"target ≤ {TARGET_RATIO}x, ≤ {TARGET_429} 429",
+            ],
+            [
+                [
+                    needed,
+                    f"{budget_floor:.1f}",
+                    sync["requests"],
+                    f"{seconds:.1f}",
+                    f"{ratio:.2f}x",
+                    f"{seconds / (sync['requests'] * PAGE_WEIGHT / args.limit * args.period):.2f}x",
+                    sync["rate_limit_waits"],
+                    sync["paced"],
+                    "met" if met else "not met",
+                ]
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

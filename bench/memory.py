@@ -49,17 +49,24 @@ def main() -> None:
                     options = ["--prices", str(prices), "--home-currency", "USD"] if name in PRICED else []
                     seconds, kib = peak_rss(sandbox.sync(*sinks(out), options=options), env)
                     peaks[name, size] = kib / 1024
-                    print(f"{counts[size]:,} entries over {days} days, {name}: {kib / 1024:.1f} MB in {seconds:.1f} s",
-                          flush=True)
+                    print(
+                        f"{counts[size]:,} entries over {days} days, {name}: {kib / 1024:.1f} MB in {seconds:.1f} s",
+                        flush=True,
+                    )
     small, large = min(args.sizes), max(args.sizes)
     rows = []
     for name in SINK_SETS:
         growth = peaks[name, large] / peaks[name, small]
         met = peaks[name, large] <= TARGET_MB and growth <= TARGET_GROWTH
-        rows.append([name, *(f"{peaks[name, size]:.1f}" for size in args.sizes), f"{growth:.2f}",
-                     "met" if met else "not met"])
-    headers = ["sinks", *(f"{counts[size]:,} entries, MB" for size in args.sizes), "largest ÷ smallest",
-               f"≤ {TARGET_MB} MB and ≤ {TARGET_GROWTH:.2f}"]
+        rows.append(
+            [name, *(f"{peaks[name, size]:.1f}" for size in args.sizes), f"{growth:.2f}", "met" if met else "not met"]
+        )
+    headers = [
+        "sinks",
+        *(f"{counts[size]:,} entries, MB" for size in args.sizes),
+        "largest ÷ smallest",
+        f"≤ {TARGET_MB} MB and ≤ {TARGET_GROWTH:.2f}",
+    ]
     print(f"\nPeak RSS of `ledgerport sync kucoin` (ru_maxrss, MB = 2^20 bytes); {machine()}\n")
     print(table(headers, rows))
 

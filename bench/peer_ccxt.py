@@ -37,16 +37,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, kucoin_sandbox(args.days, per_day(args.entries, args.days)) as sandbox:
         truth = summary(sandbox.floor(), env)[1]["entries"]  # untimed: the sandbox generates its days
         commands = {
-            "ccxt": [sys.executable, str(BENCH / "_ccxt_client.py"), sandbox.url, SINCE.isoformat(), str(args.days),
-                     str(args.calls)],
+            "ccxt": [
+                sys.executable,
+                str(BENCH / "_ccxt_client.py"),
+                sandbox.url,
+                SINCE.isoformat(),
+                str(args.days),
+                str(args.calls),
+            ],
             "ledgerport": sandbox.sync(f"csv:{Path(tmp) / 'kucoin.csv'}", options=["--json"]),
         }
         for number in range(args.rounds):
             for name, command in commands.items():
                 wall, result = summary(command, env)
                 runs[name].append((wall, result.get("seconds", result.get("duration_seconds")), result["entries"]))
-            print(f"round {number + 1}/{args.rounds}: "
-                  + ", ".join(f"{n} {r[-1][2]:,} entries in {r[-1][0]:.2f} s" for n, r in runs.items()), flush=True)
+            print(
+                f"round {number + 1}/{args.rounds}: "
+                + ", ".join(f"{n} {r[-1][2]:,} entries in {r[-1][0]:.2f} s" for n, r in runs.items()),
+                flush=True,
+            )
     rate: dict[str, float] = {}
     wall_rate: dict[str, float] = {}
     rows = []
@@ -54,17 +63,32 @@ def main() -> None:
         wall, fetch = median([r[0] for r in results]), median([r[1] for r in results])
         delivered = min(r[2] for r in results)
         rate[name], wall_rate[name] = delivered / fetch, delivered / wall
-        rows.append([name, f"{delivered:,}", f"{delivered / truth:.1%}", f"{wall:.2f}", f"{wall_rate[name]:,.0f}",
-                     f"{fetch:.2f}", f"{rate[name]:,.0f}"])
+        rows.append(
+            [
+                name,
+                f"{delivered:,}",
+                f"{delivered / truth:.1%}",
+                f"{wall:.2f}",
+                f"{wall_rate[name]:,.0f}",
+                f"{fetch:.2f}",
+                f"{rate[name]:,.0f}",
+            ]
+        )
     ratio = rate["ledgerport"] / rate["ccxt"]
     complete = min(r[2] for r in runs["ledgerport"]) == truth
     print(f"\nPeer: {truth:,} entries over {args.days} days, median of {args.rounds} rounds; {machine()}\n")
-    print(table(["client", "entries delivered", "of all", "wall s", "entries/s (wall)", "fetch s",
-                 "entries/s (fetch)"], rows))
+    print(
+        table(
+            ["client", "entries delivered", "of all", "wall s", "entries/s (wall)", "fetch s", "entries/s (fetch)"],
+            rows,
+        )
+    )
     wall_ratio = wall_rate["ledgerport"] / wall_rate["ccxt"]
-    print(f"\nledgerport ÷ ccxt entries/s: {ratio:.1f}x on the fetch, {wall_ratio:.1f}x "
-          f"on wall time; target ≥ {TARGET_RATIO:g}x (on the fetch) with 100 % of the entries: "
-          + ("met" if ratio >= TARGET_RATIO and complete else "not met"))
+    print(
+        f"\nledgerport ÷ ccxt entries/s: {ratio:.1f}x on the fetch, {wall_ratio:.1f}x "
+        f"on wall time; target ≥ {TARGET_RATIO:g}x (on the fetch) with 100 % of the entries: "
+        + ("met" if ratio >= TARGET_RATIO and complete else "not met")
+    )
 
 
 if __name__ == "__main__":

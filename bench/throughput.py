@@ -58,17 +58,25 @@ def main() -> None:
                 shutil.rmtree(out)
                 out.mkdir()
                 seconds[name].append(run(command, env)[0])
-            print(f"round {number + 1}/{args.rounds}: " + ", ".join(f"{n} {s[-1]:.2f} s" for n, s in seconds.items()),
-                  flush=True)
+            print(
+                f"round {number + 1}/{args.rounds}: " + ", ".join(f"{n} {s[-1]:.2f} s" for n, s in seconds.items()),
+                flush=True,
+            )
     floor = median(seconds["floor"])
     rows = []
     for name, times in seconds.items():
         ratio = median(times) / floor
-        rows.append([
-            name, f"{median(times):.2f}", f"{min(times):.2f}", f"{entries / median(times):,.0f}",
-            "" if name == "floor" else f"{ratio:.2f}x", f"{TARGETS[name]}x" if name in TARGETS else "",
-            ("met" if ratio <= TARGETS[name] else "not met") if name in TARGETS else "",
-        ])
+        rows.append(
+            [
+                name,
+                f"{median(times):.2f}",
+                f"{min(times):.2f}",
+                f"{entries / median(times):,.0f}",
+                "" if name == "floor" else f"{ratio:.2f}x",
+                f"{TARGETS[name]}x" if name in TARGETS else "",
+                ("met" if ratio <= TARGETS[name] else "not met") if name in TARGETS else "",
+            ]
+        )
     print(f"\nThroughput: {entries:,} entries over {args.days} days, median of {args.rounds} rounds; {machine()}\n")
     print(table(["run", "median s", "best s", "entries/s", "÷ floor", "target", "met?"], rows))
 

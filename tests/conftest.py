@@ -10,22 +10,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from sample import RECORDS, TOKEN
 
 from ledgerport import SandboxServer
 from ledgerport.engine import plugins
-from sample import RECORDS, TOKEN
 
 DISTRIBUTIONS = Path(__file__).parent / "distributions"
 EXAMPLE_PLUGIN = Path(__file__).parents[1] / "docs" / "examples" / "ledgerport-fakex"
-
-
-@pytest.fixture(autouse=True)
-def private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No test may touch the user's own state file."""
-    path = tmp_path / "state" / "state.db"
-    monkeypatch.setenv("LEDGERPORT_STATE", str(path))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -35,24 +26,32 @@ def installed_plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
     uv = os.environ.get("UV") or shutil.which("uv")
     assert uv, "the tests install their plugin distributions with uv; run them with `uv run pytest`"
     subprocess.run(
-        [uv, "pip", "install", "--quiet", "--offline", "--no-deps", "--no-build-isolation",
-         "--python", sys.executable, "--target", str(target),
-         *(str(d) for d in sorted(DISTRIBUTIONS.iterdir())), str(EXAMPLE_PLUGIN)],
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--offline",
+            "--no-deps",
+            "--no-build-isolation",
+            "--python",
+            sys.executable,
+            "--target",
+            str(target),
+            *(str(d) for d in sorted(DISTRIBUTIONS.iterdir())),
+            str(EXAMPLE_PLUGIN),
+        ],
         check=True,
     )
     return target
 
 
 @pytest.fixture
-def plugin_path(installed_plugins: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Puts the installed test plugins on the path and forgets any registry loaded before.
-
-    The default registry loads only the test plugins and the csv sink, so these tests do not
-    depend on which other first-party plugins the workspace holds.
-    """
+def plugin_path(installed_plugins: Path, monkeypatch: pytest.MonkeyPatch, only_plugins: Callable[[str], None]) -> Path:
+    """Puts the installed test plugins on the path; the default registry loads only them and the csv
+    sink, so these tests do not depend on which other first-party plugins the workspace holds."""
     monkeypatch.syspath_prepend(str(installed_plugins))
-    monkeypatch.setattr(plugins, "_default", [])
-    monkeypatch.setenv(plugins.PLUGINS_ENV, "testexchange,broken,csv")
+    only_plugins("testexchange,broken,csv")
     return installed_plugins
 
 
@@ -69,9 +68,12 @@ def serve(plugin_path: Path) -> Iterator[Callable[..., str]]:
     servers: list[SandboxServer] = []
 
     def start(
-        records: Sequence[dict[str, object]] = RECORDS, faults: Iterator[str] | None = None, budget: object = None
+        records: Sequence[dict[str, object]] = RECORDS,
+        faults: Iterator[str] | None = None,
+        budget: object = None,
+        rewards: Sequence[dict[str, object]] | None = None,
     ) -> str:
-        servers.append(SandboxServer(sandbox(records, TOKEN, faults, budget)).start())
+        servers.append(SandboxServer(sandbox(records, TOKEN, faults, budget, rewards)).start())
         return servers[-1].url
 
     yield start

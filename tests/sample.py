@@ -32,5 +32,3 @@ RECORDS = [
 SINCE = datetime(2024, 1, 1, tzinfo=UTC)
 UNTIL = datetime(2024, 1, 4, tzinfo=UTC)
 FAST_RETRY = RetryPolicy(base_delay=0.001, max_delay=0.01)
-
-

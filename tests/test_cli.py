@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-
-from ledgerport import __version__
-from ledgerport.cli import cli
 from sample import TOKEN
 from test_engine import EXPECTED_CSV
 
+from ledgerport import __version__
+from ledgerport.cli import cli
 
 Invoke = Callable[..., Result]
 
@@ -29,8 +28,19 @@ def invoke(plugin_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
 
 
 def sync_args(url: str, out: Path, *extra: str) -> list[str]:
-    return ["sync", "testexchange", "--base-url", url, "--since", "2024-01-01",
-            "--until", "2024-01-04T00:00:00Z", "--sink", f"csv:{out}", *extra]
+    return [
+        "sync",
+        "testexchange",
+        "--base-url",
+        url,
+        "--since",
+        "2024-01-01",
+        "--until",
+        "2024-01-04T00:00:00Z",
+        "--sink",
+        f"csv:{out}",
+        *extra,
+    ]
 
 
 def test_sync_writes_the_csv_and_reports(invoke: Invoke, exchange: str, tmp_path: Path) -> None:
@@ -84,16 +94,30 @@ def test_version_and_help_with_examples(invoke: Invoke) -> None:
 
 def test_the_progress_display_renders_snapshots(capsys: pytest.CaptureFixture[str]) -> None:
     from rich.console import Console
+    from sample import SINCE, UNTIL
 
     from ledgerport import Progress, Window
     from ledgerport.cli.progress import progress_display
-    from sample import SINCE, UNTIL
 
-    snapshot = Progress(windows_done=1, windows_total=3, window=Window(SINCE, UNTIL), entries=1234,
-                        requests=5, retries=1, rate_limit_waits=2)
+    snapshot = Progress(
+        windows_done=1,
+        windows_total=3,
+        window=Window(SINCE, UNTIL),
+        stream="ledger",
+        entries=1234,
+        requests=5,
+        retries=1,
+        rate_limit_waits=2,
+    )
     console = Console(force_terminal=True, width=100, record=True)
     with progress_display(enabled=True, console=console) as update:
         assert update is not None
         update(snapshot)
     text = console.export_text()
-    assert "1/3" in text and "1,234 entries" in text and "2 waits" in text and "1 retries" in text
+    assert (
+        "2024-01-01 ledger" in text
+        and "1/3" in text
+        and "1,234 entries" in text
+        and "2 waits" in text
+        and "1 retries" in text
+    )

@@ -82,5 +82,5 @@ def test_parse_assignments() -> None:
         "csv": {"x": "a=b"},
     }
     for bad in ("nodot=1", "a.b", ".b=1"):
-        with pytest.raises(ConfigError, match="PLUGIN.FIELD=VALUE"):
+        with pytest.raises(ConfigError, match=r"PLUGIN\.FIELD=VALUE"):
             parse_assignments([bad])

@@ -12,12 +12,18 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sample import SINCE, TOKEN, record
+
+from ledgerport.testing import wait_until
 
 DAYS = 12
 RECORDS = [
-    record(f"k{day:02d}-{i:03d}", (SINCE + timedelta(days=day, minutes=37 * i)).strftime("%Y-%m-%dT%H:%M:%S"),
-           f"{day}.{i:03d}")
+    record(
+        f"k{day:02d}-{i:03d}",
+        (SINCE + timedelta(days=day, minutes=37 * i)).strftime("%Y-%m-%dT%H:%M:%S"),
+        f"{day}.{i:03d}",
+    )
     for day in range(DAYS)
     for i in range(30)
 ]
@@ -25,20 +31,39 @@ RECORDS = [
 
 def command(url: str, tmp: Path, *sinks: str) -> list[str]:
     until = (SINCE + timedelta(days=DAYS)).date().isoformat()
-    args = [sys.executable, "-m", "ledgerport", "sync", "testexchange", "--base-url", url,
-            "--since", SINCE.date().isoformat(), "--until", until, "--set", "testexchange.page_size=4"]
+    args = [
+        sys.executable,
+        "-m",
+        "ledgerport",
+        "sync",
+        "testexchange",
+        "--base-url",
+        url,
+        "--since",
+        SINCE.date().isoformat(),
+        "--until",
+        until,
+        "--set",
+        "testexchange.page_size=4",
+    ]
     for sink in sinks:
         args += ["--sink", f"csv:{tmp / sink}"]
     return args
 
 
+@pytest.mark.slow
 def test_killed_syncs_resume_to_every_entry_exactly_once(
     serve: Callable[..., str], installed_plugins: Path, tmp_path: Path
 ) -> None:
     from ledgerport_testexchange import rate_budget  # type: ignore[import-not-found]
 
-    env = {**os.environ, "PYTHONPATH": str(installed_plugins), "TESTEXCHANGE_TOKEN": TOKEN,
-           "LEDGERPORT_PLUGINS": "testexchange,csv", "LEDGERPORT_STATE": str(tmp_path / "state.db")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(installed_plugins),
+        "TESTEXCHANGE_TOKEN": TOKEN,
+        "LEDGERPORT_PLUGINS": "testexchange,csv",
+        "LEDGERPORT_STATE": str(tmp_path / "state.db"),
+    }
     reference = subprocess.run(
         [*command(serve(RECORDS), tmp_path, "reference.csv"), "--no-state"], env=env, capture_output=True, check=True
     )
@@ -53,22 +78,28 @@ def test_killed_syncs_resume_to_every_entry_exactly_once(
     output = tmp_path / "a.csv"
     for _ in range(5):
         before = output.stat().st_size if output.exists() else 0
-        process = subprocess.Popen(command(url, tmp_path, "a.csv", "b.csv"), env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command(url, tmp_path, "a.csv", "b.csv"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         # wait until this run has written something, then kill it at a random moment after that
-        while process.poll() is None and (not output.exists() or output.stat().st_size <= before):
-            time.sleep(0.01)
+        wait_until(
+            lambda: process.poll() is not None or (output.exists() and output.stat().st_size > before),  # noqa: B023
+            "the run has written to its output",
+        )
         time.sleep(rng.uniform(0.0, 0.3))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             killed_mid_run += 1
         process.wait()
     assert killed_mid_run >= 4, "the sync finished before it could be killed: make it slower"
-    final = subprocess.run(command(url, tmp_path, "a.csv", "b.csv"), env=env, capture_output=True, text=True)
+    final = subprocess.run(
+        command(url, tmp_path, "a.csv", "b.csv"), env=env, capture_output=True, text=True, check=False
+    )
     assert final.returncode == 0, final.stderr
     assert (tmp_path / "a.csv").read_bytes() == expected
     assert (tmp_path / "b.csv").read_bytes() == expected
-    again = subprocess.run([*command(url, tmp_path, "a.csv", "b.csv"), "--json"], env=env, capture_output=True,
-                           text=True, check=True)
+    again = subprocess.run(
+        [*command(url, tmp_path, "a.csv", "b.csv"), "--json"], env=env, capture_output=True, text=True, check=True
+    )
     assert '"requests": 0' in again.stdout
     assert (tmp_path / "a.csv").read_bytes() == expected

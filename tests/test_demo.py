@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from ledgerport.engine import plugins
-from ledgerport.cli import cli
-from ledgerport.testing import bean_check, hledger, ledger
 from ledgerport_quickbooks.testing import assert_balanced, read_iif, read_qbo
+
+from ledgerport.cli import cli
+from ledgerport.engine import plugins
+from ledgerport.testing import bean_check, hledger, ledger
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +52,12 @@ def test_every_quickbooks_journal_balances_to_zero(demo: tuple[Path, str, set[st
 def test_the_summary_says_what_was_written_and_how_to_check_it(demo: tuple[Path, str, set[str]]) -> None:
     out, stdout, called = demo
     assert "kucoin: " in stdout and "onekonto: " in stdout and "holdings: " in stdout
-    assert f"bean-check {out.resolve() / 'kucoin.beancount'}" in stdout
-    assert f"hledger -f {out.resolve() / 'onekonto.journal'} check -s" in stdout
-    assert "demo_source" in called
+    checks = stdout.split("Check the books with the real tools:\n", 1)[1].split("\n")
+    checks = [line.strip() for line in checks if line.strip()]
+    assert f"bean-check {out.resolve() / 'kucoin.beancount'}" in checks
+    assert f"hledger -f {out.resolve() / 'onekonto.journal'} check -s" in checks
+    assert len(checks) == 6, "three commands, from the beancount and ledger sinks, for each of two sources"
+    for check in checks:  # each sink's own commands, as printed, accept its files
+        done = subprocess.run(shlex.split(check), capture_output=True, text=True, check=False)
+        assert done.returncode == 0 and not done.stdout.startswith("error"), f"{check}: {done.stdout}{done.stderr}"
+    assert "process_entries" in called

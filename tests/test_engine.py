@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
-
 from sample import FAST_RETRY, RECORDS, SINCE, TOKEN, UNTIL, record
+
 from ledgerport import (
     AuthenticationError,
     BadRecordError,
     ConfigError,
+    Connector,
     Entry,
     PluginError,
+    Session,
     SourceError,
+    Stream,
     SyncContext,
     SyncReport,
+    SyncRequest,
     Window,
     hookimpl,
     sync,
@@ -37,12 +43,17 @@ testexchange,default,r6,2024-01-03T23:59:59.999Z,BTC,0.1,0,,interest,,,
 """
 
 
-def run(registry: plugins.Registry, url: str | None, out: Path, **kwargs: object) -> SyncReport:
-    options = {
-        "since": SINCE, "until": UNTIL, "sinks": [f"csv:{out}"], "base_url": url,
-        "env": {"TESTEXCHANGE_TOKEN": TOKEN}, "registry": registry, "retry": FAST_RETRY,
-    }
-    return sync("testexchange", **{**options, **kwargs})  # type: ignore[arg-type]
+RUNTIME = ("env", "progress", "sleep")
+
+
+def run(registry: plugins.Registry, url: str | None, out: Path, **kwargs: Any) -> SyncReport:
+    """A sync of the test exchange over `[SINCE, UNTIL)` into `out`; keyword arguments override the
+    request's fields, or give what it runs with (`env`, `progress`, `sleep`)."""
+    runtime = {"env": {"TESTEXCHANGE_TOKEN": TOKEN}, **{k: kwargs.pop(k) for k in RUNTIME if k in kwargs}}
+    request = SyncRequest(
+        source="testexchange", since=SINCE, until=UNTIL, sinks=[f"csv:{out}"], base_url=url, retry=FAST_RETRY
+    )
+    return sync(attrs.evolve(request, **kwargs), registry=registry, **runtime)
 
 
 def test_every_entry_of_the_range_once_and_nothing_outside_it(
@@ -51,8 +62,9 @@ def test_every_entry_of_the_range_once_and_nothing_outside_it(
     report = run(registry, exchange, tmp_path / "out.csv")
     assert (tmp_path / "out.csv").read_text() == EXPECTED_CSV
     assert (report.windows, report.entries, report.retries) == (3, 6, 0)
-    # day 1 has 5 rows (r5 sits on its inclusive upper bound) in pages of 3, days 2 and 3 one page each
-    assert report.requests == 4
+    # the /features probe; day 1 has 5 rows (r5 sits on its inclusive upper bound) in pages of 3, days 2
+    # and 3 one page each
+    assert report.requests == 5 and report.streams == ("ledger",)
 
 
 def test_page_boundaries_and_repeated_pages_do_not_duplicate(
@@ -84,14 +96,14 @@ def test_the_reported_rate_budget_paces_requests_instead_of_collecting_429s(
     budget = rate_budget(size=2, period=0.05)
     report = run(registry, serve(budget=budget), tmp_path / "out.csv", options=["testexchange.page_size=1"])
     assert (tmp_path / "out.csv").read_text() == EXPECTED_CSV
-    assert report.requests == 8 and report.paced >= 3
+    assert report.requests == 9 and report.paced >= 3  # the /features probe, then 8 pages of 1
     assert (budget.refused, report.rate_limit_waits) == (0, 0)
 
 
 def test_a_source_that_keeps_failing_gives_up_with_a_clear_error(
     registry: plugins.Registry, serve: Callable[..., str], tmp_path: Path
 ) -> None:
-    with pytest.raises(SourceError, match=r"testexchange: gave up after 6 attempts: /ledger: HTTP 502"):
+    with pytest.raises(SourceError, match=r"testexchange: gave up after 6 attempts: /features: HTTP 502"):
         run(registry, serve(faults=itertools.repeat("502")), tmp_path / "out.csv")
 
 
@@ -133,17 +145,91 @@ def test_process_entries_wrappers_enrich_and_filter_any_connector(
     assert rows[1].endswith('"[testexchange] first, on since"')
 
 
+def _connector_plugin(connector: type[Connector[Any]]) -> object:
+    class Plugin:
+        @hookimpl
+        def register_connectors(self, register: Callable[[type[Connector[Any]]], None]) -> None:
+            register(connector)
+
+    return Plugin()
+
+
 def test_a_plan_that_does_not_tile_the_range_is_refused(
     registry: plugins.Registry, exchange: str, tmp_path: Path
 ) -> None:
-    class Gappy:
-        @hookimpl(tryfirst=True)
-        def plan_windows(self, ctx: SyncContext, since: datetime, until: datetime) -> Sequence[Window]:
+    class Gappy(registry.connector("testexchange")):  # type: ignore[misc]
+        name = "gappy"
+
+        def plan_windows(self, since: datetime, until: datetime) -> Sequence[Window]:
             return [Window(since, since + timedelta(days=1)), Window(since + timedelta(days=2), until)]
 
-    registry.add(Gappy(), name="gappy")
-    with pytest.raises(PluginError, match="does not continue from 2024-01-02"):
-        run(registry, exchange, tmp_path / "out.csv")
+    registry.add(_connector_plugin(Gappy), name="gappy")
+    with pytest.raises(PluginError, match=r"gappy: plan_windows returned .* does not continue from 2024-01-02"):
+        run(registry, exchange, tmp_path / "out.csv", source="gappy")
+
+
+def test_streams_that_share_ids_are_refused(
+    registry: plugins.Registry, serve: Callable[..., str], tmp_path: Path
+) -> None:
+    """The rewards stream prefixes its ids; one that forgot to would collide with the main ledger's."""
+    base = registry.connector("testexchange")
+
+    class Careless(base):  # type: ignore[misc,valid-type]
+        name = "careless"
+
+        def streams(self, session: Session) -> list[Stream]:
+            streams = super().streams(session)
+            streams[1].entry_id = lambda record: str(record.get("id"))
+            return streams
+
+    registry.add(_connector_plugin(Careless), name="careless")
+    url = serve(rewards=[record("r2", "2024-01-01T09:00:00", "1", asset="KCS")])
+    with pytest.raises(PluginError, match="entry id 'r2' comes from both stream ledger and stream rewards"):
+        run(registry, url, tmp_path / "out.csv", source="careless")
+
+
+def test_an_optional_stream_is_read_only_where_the_account_has_it(
+    registry: plugins.Registry, serve: Callable[..., str], tmp_path: Path
+) -> None:
+    plain = run(registry, serve(), tmp_path / "plain.csv")
+    assert plain.streams == ("ledger",) and plain.requests == 5  # the /features probe, then the 4 pages
+    rewards = [
+        record("1", "2024-01-01T08:00:00", "0.5", asset="KCS", kind="reward"),
+        record("2", "2024-01-03T10:00:00", "0.25", asset="KCS", kind="reward"),
+    ]
+    both = run(registry, serve(rewards=rewards), tmp_path / "both.csv")
+    assert both.streams == ("ledger", "rewards") and both.entries == 8
+    rows = (tmp_path / "both.csv").read_text().splitlines()[1:]
+    # merged into one list per window, by time then id: the reward at 08:00 sorts after r2 and r3 by id
+    assert [row.split(",")[2] for row in rows] == ["r1", "r2", "r3", "rw-1", "r4", "r5", "rw-2", "r6"]
+
+
+def test_each_rate_pool_paces_against_its_own_budget(
+    registry: plugins.Registry, serve: Callable[..., str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ledgerport_testexchange import rate_budget  # type: ignore[import-not-found]
+
+    budgets = {"/ledger": rate_budget(size=1, period=0.05), "/rewards": rate_budget(size=100, period=60)}
+    rewards = [record("1", "2024-01-02T08:00:00", "0.5", asset="KCS")]
+    with caplog.at_level(logging.INFO, logger="ledgerport"):
+        report = run(registry, serve(rewards=rewards, budget=budgets), tmp_path / "out.csv")
+    assert (tmp_path / "out.csv").read_text().count("\n") == 8
+    assert report.rate_limit_waits == 0 and budgets["/ledger"].refused == 0
+    paced = [r.getMessage() for r in caplog.records if "rate budget" in r.getMessage()]
+    assert paced and all("pool ledger" in message for message in paced), paced
+
+
+def test_a_plain_process_entries_implementation_is_refused(registry: plugins.Registry) -> None:
+    class Shadowing:
+        @hookimpl
+        def process_entries(self, ctx: SyncContext, entries: list[Entry]) -> list[Entry]:
+            return []
+
+    registry.add(Shadowing(), name="shadowing")
+    assert registry.pm.get_plugin("shadowing") is None
+    assert [f.error for f in registry.failures if f.plugin == "shadowing"] == [
+        "PluginError: process_entries must be a wrapper: @hookimpl(wrapper=True), with `result = yield`"
+    ]
 
 
 def test_settings_and_range_errors_are_clear(registry: plugins.Registry, exchange: str, tmp_path: Path) -> None:

@@ -21,8 +21,16 @@ def build(entries: list[Entry], chart: Chart | None = None) -> list:  # type: ig
 
 
 def entry(entry_id: str, asset: str, amount: str, kind: Kind, **kw: object) -> Entry:
-    return Entry(source="demo", account="main", entry_id=entry_id, timestamp=kw.pop("timestamp", T0),  # type: ignore[arg-type]
-                 asset=asset, amount=Decimal(amount), kind=kind, **kw)  # type: ignore[arg-type]
+    return Entry(
+        source="demo",
+        account="main",
+        entry_id=entry_id,
+        timestamp=kw.pop("timestamp", T0),  # type: ignore[arg-type]
+        asset=asset,
+        amount=Decimal(amount),
+        kind=kind,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_holdings_sum_to_the_signed_sum_of_the_entries_and_every_transaction_balances() -> None:
@@ -42,20 +50,29 @@ def test_amounts_beyond_28_digits_stay_exact() -> None:
     huge = "123456789012345678901234567890.123456789012345678"
     [withdrawal] = build([entry("w", "X", f"-{huge}", Kind.WITHDRAWAL, fee=Decimal("0.000000000000000001"))])
     assert [format_decimal(p.quantity) for p in withdrawal.postings] == [
-        "-123456789012345678901234567890.123456789012345677", "-0.000000000000000001",
-        "0.000000000000000001", "123456789012345678901234567890.123456789012345677",
+        "-123456789012345678901234567890.123456789012345677",
+        "-0.000000000000000001",
+        "0.000000000000000001",
+        "123456789012345678901234567890.123456789012345677",
     ]
 
 
 def test_a_two_commodity_trade_is_one_transaction_priced_at_the_total_received() -> None:
-    [trade] = build([
-        entry("a", "BTC", "-0.1", Kind.TRADE, group_id="t", sub_account="TRADE"),
-        entry("b", "USDT", "3996", Kind.TRADE, group_id="t", fee=Decimal("4"), sub_account="TRADE"),
-    ])
+    [trade] = build(
+        [
+            entry("a", "BTC", "-0.1", Kind.TRADE, group_id="t", sub_account="TRADE"),
+            entry("b", "USDT", "3996", Kind.TRADE, group_id="t", fee=Decimal("4"), sub_account="TRADE"),
+        ]
+    )
     assert trade.txn_id == "demo:main:a" and trade.entry_ids == ("a", "b")
     assert trade.postings == (
-        Posting(account="Assets:Demo:Trade", commodity="BTC", quantity=Decimal("-0.1"),
-                price=Decimal("4000"), price_commodity="USDT"),
+        Posting(
+            account="Assets:Demo:Trade",
+            commodity="BTC",
+            quantity=Decimal("-0.1"),
+            price=Decimal("4000"),
+            price_commodity="USDT",
+        ),
         Posting(account="Assets:Demo:Trade", commodity="USDT", quantity=Decimal("4000")),
         Posting(account="Assets:Demo:Trade", commodity="USDT", quantity=Decimal("-4")),
         Posting(account="Expenses:Fees:Demo", commodity="USDT", quantity=Decimal("4")),
@@ -65,13 +82,16 @@ def test_a_two_commodity_trade_is_one_transaction_priced_at_the_total_received()
 def test_a_trade_that_cannot_be_priced_balances_against_the_trading_account() -> None:
     [one_leg] = build([entry("a", "ETH", "-0.25", Kind.TRADE, group_id="t")])
     assert [(p.account, p.quantity) for p in one_leg.postings] == [
-        ("Assets:Demo:Main", Decimal("-0.25")), ("Equity:Demo:Trading", Decimal("0.25"))
+        ("Assets:Demo:Main", Decimal("-0.25")),
+        ("Equity:Demo:Trading", Decimal("0.25")),
     ]
-    [three] = build([
-        entry("a", "BTC", "-1", Kind.TRADE, group_id="t"),
-        entry("b", "ETH", "10", Kind.TRADE, group_id="t"),
-        entry("c", "KCS", "1", Kind.TRADE, group_id="t"),
-    ])
+    [three] = build(
+        [
+            entry("a", "BTC", "-1", Kind.TRADE, group_id="t"),
+            entry("b", "ETH", "10", Kind.TRADE, group_id="t"),
+            entry("c", "KCS", "1", Kind.TRADE, group_id="t"),
+        ]
+    )
     assert three.imbalance() == {} and all(p.price is None for p in three.postings)
 
 
@@ -123,8 +143,12 @@ def test_balance_tracker_asserts_only_what_matches_the_books() -> None:
     tracker = BalanceTracker()
 
     def posting(quantity: str, balance: str | None) -> Posting:
-        return Posting(account="A", commodity="X", quantity=Decimal(quantity),
-                       balance=None if balance is None else Decimal(balance))
+        return Posting(
+            account="A",
+            commodity="X",
+            quantity=Decimal(quantity),
+            balance=None if balance is None else Decimal(balance),
+        )
 
     assert tracker.apply(posting("1", "1"), T0) == Decimal("1")
     assert tracker.apply(posting("2", None), T0) is None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from ledgerport import (
     Chart,
     ConfigError,
@@ -49,8 +50,8 @@ def test_a_currency_is_worth_one_of_itself_and_an_empty_book_knows_nothing_else(
 
 def test_same_day_then_the_latest_earlier_day_within_the_limit(tmp_path: Path) -> None:
     book = book_from(
-        tmp_path, "date,asset,currency,price\n2024-02-27,BTC,USD,39000\n2024-02-28,BTC,USD,40000\n"
-                  "2024-03-01,BTC,USD,41000.5\n",
+        tmp_path,
+        "date,asset,currency,price\n2024-02-27,BTC,USD,39000\n2024-02-28,BTC,USD,40000\n2024-03-01,BTC,USD,41000.5\n",
         max_age_days=3,
     )
     assert value(book, "BTC", "USD", date(2024, 3, 1)) == Decimal("41000.5")
@@ -72,8 +73,9 @@ def test_a_price_is_read_both_ways_exactly(tmp_path: Path) -> None:
 
 def test_one_hop_through_another_currency_takes_the_freshest_route(tmp_path: Path) -> None:
     book = book_from(
-        tmp_path, "date,asset,currency,price\n2024-03-01,ETH,USDT,3000.5\n2024-03-01,USDT,USD,0.999\n"
-                  "2024-02-25,ETH,BTC,0.05\n2024-02-25,BTC,USD,50000\n",
+        tmp_path,
+        "date,asset,currency,price\n2024-03-01,ETH,USDT,3000.5\n2024-03-01,USDT,USD,0.999\n"
+        "2024-02-25,ETH,BTC,0.05\n2024-02-25,BTC,USD,50000\n",
     )
     assert value(book, "ETH", "USD", DAY) == Decimal("2997.4995")
     assert value(book, "USD", "ETH", DAY, "2997.4995") == Decimal(1)
@@ -116,8 +118,11 @@ def test_the_hook_answers_last_once_per_price_and_never_as_a_float() -> None:
 
 
 def test_a_file_price_is_found_before_the_hook_is_asked(tmp_path: Path) -> None:
-    book = book_from(tmp_path, "date,asset,currency,price\n2024-02-28,BTC,USD,40000\n",
-                     fallback=lambda *args: pytest.fail("the hook must not be asked"))
+    book = book_from(
+        tmp_path,
+        "date,asset,currency,price\n2024-02-28,BTC,USD,40000\n",
+        fallback=lambda *args: pytest.fail("the hook must not be asked"),
+    )
     assert value(book, "BTC", "USD", DAY) == Decimal(40000)
 
 
@@ -125,8 +130,10 @@ def test_a_file_price_is_found_before_the_hook_is_asked(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("day,asset,currency,price\n", r"line 1: the header must be date,asset,currency,price"),
-        ("date,asset,currency,price\n2024-03-01,BTC,USD,40000\n2024-3-1,BTC,USD,1\n",
-         r"line 3: field 'date': not a YYYY-MM-DD date: '2024-3-1'"),
+        (
+            "date,asset,currency,price\n2024-03-01,BTC,USD,40000\n2024-3-1,BTC,USD,1\n",
+            r"line 3: field 'date': not a YYYY-MM-DD date: '2024-3-1'",
+        ),
         ("date,asset,currency,price\n2024-03-01,BTC,USD,4O000\n", r"line 2: field 'price': not a number: '4O000'"),
         ("date,asset,currency,price\n2024-03-01,BTC,USD,0\n", r"line 2: field 'price': a price must be positive"),
         ("date,asset,currency,price\n2024-03-01,,USD,1\n", r"line 2: field 'asset' is empty"),
@@ -139,7 +146,7 @@ def test_a_bad_price_file_names_the_file_the_line_and_the_field(tmp_path: Path, 
 
 
 def test_a_missing_price_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read prices file .*nope.csv: No such file"):
+    with pytest.raises(ConfigError, match=r"cannot read prices file .*nope\.csv: No such file"):
         PriceBook().load(tmp_path / "nope.csv")
 
 
@@ -167,9 +174,26 @@ def test_the_cli_reports_a_bad_price_file_before_syncing(
 ) -> None:
     bad = tmp_path / "p.csv"
     bad.write_text("date,asset,currency,price\n2024-01-01,BTC,USD,1e\n")
-    result = CliRunner().invoke(cli, [
-        "sync", "testexchange", "--base-url", exchange, "--since", "2024-01-01", "--until", "2024-01-02",
-        "--sink", f"csv:{tmp_path / 'o.csv'}", "--prices", str(bad), "--home-currency", "EUR", "--no-state",
-    ], env={"TESTEXCHANGE_TOKEN": "x"})
+    result = CliRunner().invoke(
+        cli,
+        [
+            "sync",
+            "testexchange",
+            "--base-url",
+            exchange,
+            "--since",
+            "2024-01-01",
+            "--until",
+            "2024-01-02",
+            "--sink",
+            f"csv:{tmp_path / 'o.csv'}",
+            "--prices",
+            str(bad),
+            "--home-currency",
+            "EUR",
+            "--no-state",
+        ],
+        env={"TESTEXCHANGE_TOKEN": "x"},
+    )
     assert result.exit_code == 1
     assert f"error: prices file {bad}: line 2: field 'price': not a number: '1e'" in result.stderr

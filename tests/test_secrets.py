@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sample import RECORDS, TOKEN, record
 
 from ledgerport import AuthenticationError, Secret
 from ledgerport.cli import cli
 from ledgerport.secret import RedactingFilter, redact
-from sample import RECORDS, TOKEN, record
 
 WRONG = "wrong-token-0f3c9e"
 
@@ -37,13 +37,30 @@ def test_the_log_filter_masks_messages_and_tracebacks() -> None:
 
 
 def test_no_secret_in_outputs_state_quarantine_or_logs(
-    plugin_path: Path, serve: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    plugin_path: Path,
+    serve: Callable[..., str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     private_state: Path,
 ) -> None:
     url = serve([*RECORDS, record("bad1", "2024-01-02T05:00:00", "oops")])
     runner = CliRunner()
-    common = ["-vv", "sync", "testexchange", "--base-url", url, "--since", "2024-01-01", "--until", "2024-01-04",
-              "--on-bad-record", "skip", "--quarantine", str(tmp_path / "q.jsonl"), "--json"]
+    common = [
+        "-vv",
+        "sync",
+        "testexchange",
+        "--base-url",
+        url,
+        "--since",
+        "2024-01-01",
+        "--until",
+        "2024-01-04",
+        "--on-bad-record",
+        "skip",
+        "--quarantine",
+        str(tmp_path / "q.jsonl"),
+        "--json",
+    ]
     monkeypatch.setenv("TESTEXCHANGE_TOKEN", TOKEN)
     good = runner.invoke(cli, [*common, "--sink", f"csv:{tmp_path / 'out.csv'}"])
     assert good.exit_code == 0, good.output

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sample import RECORDS, SINCE, UNTIL, record
+from test_engine import EXPECTED_CSV, run
 
 from ledgerport import BadRecordError, ConfigError, Progress, StateError, Window
 from ledgerport.engine import plugins
 from ledgerport.engine.coverage import Segment, gaps, segments
-from ledgerport.engine.state import SinkKey, StateStore
-from sample import RECORDS, SINCE, UNTIL, record
-from test_engine import EXPECTED_CSV, run
+from ledgerport.engine.state import Committed, OutputKey, StateStore, Unsettled
 
 DAY = timedelta(days=1)
 HEADER = EXPECTED_CSV.splitlines(keepends=True)[0]
@@ -38,17 +38,38 @@ def test_gaps_and_segments() -> None:
 
 
 def test_state_merges_committed_windows_and_keeps_checkpoints(tmp_path: Path) -> None:
-    key = SinkKey("s", "a", "csv:/x")
+    key = OutputKey("s", "a", "csv:/x")
+    identity = {"source": "s", "account": "a", "base_url": "http://x"}
     with StateStore(tmp_path / "s.db") as store:
         assert (store.checkpoint(key), store.covered(key)) == (None, [])
+        store.claim([key])
+        store.register(key, identity)
+        settled = SINCE + 100 * DAY
         for window, offset in ((w(0, 1), 10), (w(1, 2), 20), (w(5, 6), 30)):
-            store.commit(window, [(key, {"offset": offset}, 3)])
+            store.commit(window, [Committed(key, {"offset": offset}, [])], settled=settled)
         assert store.covered(key) == [w(0, 2), w(5, 6)]
         assert store.checkpoint(key) == {"offset": 30}
-        with pytest.raises(ConfigError, match="another ledgerport sync is using"):
-            StateStore(tmp_path / "s.db")
+        assert store.unsettled(key) is None
+        with StateStore(tmp_path / "s.db") as other:
+            assert other.covered(key) == [w(0, 2), w(5, 6)], "a second process reads the same state"
+            with pytest.raises(
+                ConfigError, match=r"csv:/x \(from s, account a\) is being synced by ledgerport process"
+            ):
+                other.claim([key])
+            other.claim([OutputKey("s", "b", "csv:/x")])
         store.forget([key])
         assert (store.checkpoint(key), store.covered(key)) == (None, [])
+
+
+def test_the_newest_stretch_fetched_within_the_lookback_is_remembered(tmp_path: Path) -> None:
+    key = OutputKey("s", "a", "csv:/x")
+    with StateStore(tmp_path / "s.db") as store:
+        store.register(key, {"source": "s"})
+        late = [("e1", SINCE + DAY * 0.5), ("e2", SINCE + DAY * 0.9)]
+        store.commit(w(0, 1), [Committed(key, {}, late)], settled=SINCE + DAY * 0.8)
+        assert store.unsettled(key) == Unsettled(SINCE + DAY * 0.8, SINCE + DAY, frozenset({"e2"}))
+        store.commit(w(1, 2), [Committed(key, {}, [])], settled=SINCE + DAY * 3)
+        assert store.unsettled(key) is None
 
 
 def test_extending_the_range_fetches_only_the_new_windows(
@@ -58,7 +79,7 @@ def test_extending_the_range_fetches_only_the_new_windows(
     first = run(registry, exchange, out, state=state, until=UNTIL - DAY)
     assert (first.windows, first.entries) == (2, 5)
     second = run(registry, exchange, out, state=state)
-    assert (second.windows, second.entries, second.requests) == (1, 1, 1)
+    assert (second.windows, second.entries, second.requests) == (1, 1, 2)  # the /features probe and one page
     assert out.read_text() == EXPECTED_CSV
     third = run(registry, exchange, out, state=state)
     assert (third.windows, third.entries, third.requests) == (0, 0, 0)
@@ -91,11 +112,13 @@ def test_a_failed_run_keeps_its_committed_windows_and_the_next_run_completes(
     registry: plugins.Registry, serve: Callable[..., str], tmp_path: Path
 ) -> None:
     out, state = tmp_path / "out.csv", tmp_path / "state.db"
-    broken = serve([*RECORDS, record("bad1", "2024-01-02T05:00:00", "12,5")])
+    records = [*RECORDS, record("bad1", "2024-01-02T05:00:00", "12,5")]
+    url = serve(records)
     with pytest.raises(BadRecordError):
-        run(registry, broken, out, state=state)
+        run(registry, url, out, state=state)
     assert out.read_text() == HEADER + "".join(ROWS[:4])
-    report = run(registry, serve(), out, state=state)
+    records.pop()  # the source mends the record
+    report = run(registry, url, out, state=state)
     assert report.windows == 2
     assert out.read_text() == EXPECTED_CSV
 
@@ -125,7 +148,10 @@ def test_skipped_bad_records_go_to_the_quarantine_with_the_reason(
     assert (report.skipped, report.quarantine) == (1, str(quarantine))
     [line] = quarantine.read_text().splitlines()
     assert json.loads(line) == {
-        "source": "testexchange", "account": "default", "record_id": "bad1", "field": "amount",
+        "source": "testexchange",
+        "account": "default",
+        "record_id": "bad1",
+        "field": "amount",
         "reason": "not a number: '12,5'",
         "record": {"id": "bad1", "ts": 1704171600000, "asset": "BTC", "amount": "12,5", "note": "x"},
     }
@@ -135,6 +161,68 @@ def test_progress_reports_pages_and_windows(registry: plugins.Registry, exchange
     seen: list[Progress] = []
     run(registry, exchange, tmp_path / "out.csv", progress=seen.append)
     assert seen[-1].windows_done == seen[-1].windows_total == 3
-    assert seen[-1].entries == 6 and seen[-1].requests == 4
+    assert seen[-1].entries == 6 and seen[-1].requests == 5
     assert [p.windows_done for p in seen] == sorted(p.windows_done for p in seen)
     assert seen[0].window.start == datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def test_an_output_synced_with_other_filters_or_another_base_url_is_refused_until_fresh(
+    registry: plugins.Registry, serve: Callable[..., str], tmp_path: Path
+) -> None:
+    out, state = tmp_path / "out.csv", tmp_path / "state.db"
+    url = serve()
+    btc_only = run(registry, url, out, state=state, until=UNTIL - DAY, options=["testexchange.asset=BTC"])
+    assert btc_only.entries == 4
+    written = out.read_bytes()
+    with pytest.raises(
+        ConfigError,
+        match=r"was synced with other settings \(asset was BTC, now \(not set\)\); "
+        r"re-run with the same settings, or with --fresh",
+    ):
+        run(registry, url, out, state=state)
+    other = serve()
+    with pytest.raises(ConfigError, match=rf"\(base_url was {url}, now {other}\)"):
+        run(registry, other, out, state=state, options=["testexchange.asset=BTC"])
+    assert out.read_bytes() == written, "a refused run must not touch the output"
+    assert run(registry, url, out, state=state, fresh=True).entries == 6
+    assert out.read_text() == EXPECTED_CSV
+
+
+def test_without_since_a_first_run_starts_at_the_history_start_and_the_next_continues(
+    registry: plugins.Registry, serve: Callable[..., str], tmp_path: Path
+) -> None:
+    out, state = tmp_path / "out.csv", tmp_path / "state.db"
+    records = [r for r in RECORDS if r["id"] != "r0"]
+    url = serve(records)
+    first = run(registry, url, out, state=state, since=None, until=UNTIL - DAY)
+    assert first.since == SINCE, "the test exchange's history starts at its first record"
+    assert first.entries == 5 and out.read_text() == HEADER + "".join(ROWS[:5])
+    second = run(registry, url, out, state=state, since=None)
+    assert (second.since, second.windows, second.entries) == (UNTIL - DAY, 1, 1)
+    assert out.read_text() == EXPECTED_CSV
+    with pytest.raises(ConfigError, match="the range is empty"):
+        run(registry, url, out, state=state, since=UNTIL)
+
+
+def test_the_newest_stretch_is_read_again_and_only_entries_posted_late_are_written(
+    registry: plugins.Registry, serve: Callable[..., str], tmp_path: Path
+) -> None:
+    """A source may post an entry a little after its time: the next run reads the lookback again."""
+    out, state = tmp_path / "out.csv", tmp_path / "state.db"
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def at(minutes_ago: int, rid: str) -> dict[str, object]:
+        return record(rid, (now - timedelta(minutes=minutes_ago)).replace(tzinfo=None).isoformat(), "1")
+
+    records = [at(50, "early"), at(2, "recent")]
+    url = serve(records)
+    first = run(registry, url, out, state=state, since=now - timedelta(hours=1), until=now)
+    assert first.entries == 2
+    records.append(at(3, "late"))  # posted after the first run, dated before its end
+    second = run(registry, url, out, state=state, since=None, until=now + timedelta(seconds=1))
+    ids = [row.split(",")[2] for row in out.read_text().splitlines()[1:]]
+    assert ids == ["early", "recent", "late"]
+    assert second.written == {f"csv:{out}": 1}
+    third = run(registry, url, out, state=state, since=None, until=now + timedelta(seconds=2), lookback=timedelta(0))
+    assert third.written == {f"csv:{out}": 0}
+    assert [row.split(",")[2] for row in out.read_text().splitlines()[1:]] == ids

@@ -1,7 +1,8 @@
 """ledgerport: exchange and custodian ledgers into books an accountant can use.
 
-The public API is re-exported here. Names resolve on first use, so `ledgerport --help` and a
-plugin's import stay fast; `from ledgerport import Entry` works as usual.
+This is the one public namespace: everything a user, an embedding program or a plugin author needs
+is importable from here. Names resolve on first use, so `ledgerport --help` and a plugin's import
+stay fast; `from ledgerport import Entry` works as usual, and type checkers see every name.
 """
 
 from __future__ import annotations
@@ -11,16 +12,81 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_EXPORTS = {
+__all__ = [
+    "AppendFile",
+    "AuthenticationError",
+    "BadRecordError",
+    "Chart",
+    "Config",
+    "ConfigError",
+    "Connector",
+    "DemoSource",
+    "Entry",
+    "FileSink",
+    "JournalBuilder",
+    "JournalTextSink",
+    "Kind",
+    "LedgerportError",
+    "MissingPriceError",
+    "NoSettings",
+    "Page",
+    "PageRequest",
+    "PluginError",
+    "Posting",
+    "PriceBook",
+    "Progress",
+    "Rate",
+    "RateBudget",
+    "RateLimitedError",
+    "Registry",
+    "RetryPolicy",
+    "RunInfo",
+    "SandboxRequest",
+    "SandboxResponse",
+    "SandboxServer",
+    "Secret",
+    "Session",
+    "Sink",
+    "SinkType",
+    "SourceError",
+    "StateError",
+    "Stream",
+    "SyncContext",
+    "SyncReport",
+    "SyncRequest",
+    "Transaction",
+    "TransientError",
+    "Window",
+    "__version__",
+    "exact",
+    "filtering",
+    "format_decimal",
+    "format_iso_ms",
+    "from_ms",
+    "hookimpl",
+    "json_response",
+    "parse_decimal",
+    "parse_instant",
+    "sync",
+    "to_ms",
+    "write_daily_prices",
+]
+
+_HOMES = {
     "Config": "engine.config",
     "Connector": "sdk.connector",
+    "DemoSource": "sdk.connector",
     "NoSettings": "sdk.connector",
-    "Page": "sdk.connector",
-    "PageRequest": "sdk.connector",
-    "RateBudget": "sdk.connector",
+    "Session": "sdk.connector",
     "SyncContext": "sdk.connector",
-    "Window": "sdk.connector",
-    "Progress": "engine.sync",
+    "filtering": "sdk.connector",
+    "Page": "sdk.paging",
+    "PageRequest": "sdk.paging",
+    "RateBudget": "sdk.paging",
+    "Window": "sdk.paging",
+    "Stream": "sdk.stream",
+    "Progress": "engine.reader",
+    "SyncRequest": "engine.request",
     "SyncReport": "engine.sync",
     "sync": "engine.sync",
     "AuthenticationError": "errors",
@@ -38,17 +104,21 @@ _EXPORTS = {
     "JournalBuilder": "books",
     "Posting": "books",
     "Transaction": "books",
+    "PriceBook": "books.prices",
+    "Rate": "books.prices",
     "Entry": "model.entry",
     "Kind": "model.entry",
     "exact": "model.money",
     "format_decimal": "model.money",
-    "AppendFile": "sdk.outputfile",
-    "JournalTextSink": "sdk.journalfile",
-    "FileSink": "sdk.outputfile",
     "parse_decimal": "model.money",
+    "format_iso_ms": "model.times",
+    "from_ms": "model.times",
+    "parse_instant": "model.times",
+    "to_ms": "model.times",
+    "JournalTextSink": "sdk.journalfile",
+    "AppendFile": "sdk.outputfile",
+    "FileSink": "sdk.outputfile",
     "Registry": "engine.plugins",
-    "PriceBook": "books.prices",
-    "Rate": "books.prices",
     "RetryPolicy": "sdk.retry",
     "SandboxRequest": "sdk.sandbox",
     "SandboxResponse": "sdk.sandbox",
@@ -59,17 +129,11 @@ _EXPORTS = {
     "RunInfo": "sdk.sink",
     "Sink": "sdk.sink",
     "SinkType": "sdk.sink",
-    "format_iso_ms": "model.times",
-    "from_ms": "model.times",
-    "parse_instant": "model.times",
-    "to_ms": "model.times",
 }
-
-__all__ = sorted([*_EXPORTS, "__version__"])
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
+    module = _HOMES.get(name)
     if module is None:
         raise AttributeError(f"module 'ledgerport' has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{module}", __name__), name)
@@ -82,9 +146,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from .books import Chart, JournalBuilder, Posting, Transaction
+    from .books.prices import PriceBook, Rate
     from .engine.config import Config
-    from .sdk.connector import Connector, NoSettings, Page, PageRequest, RateBudget, SyncContext, Window
-    from .engine.sync import Progress, SyncReport, sync
+    from .engine.plugins import Registry
+    from .engine.reader import Progress
+    from .engine.request import SyncRequest
+    from .engine.sync import SyncReport, sync
     from .errors import (
         AuthenticationError,
         BadRecordError,
@@ -97,16 +165,16 @@ if TYPE_CHECKING:
         StateError,
         TransientError,
     )
-    from .sdk.hookspecs import hookimpl
-    from .books import Chart, JournalBuilder, Posting, Transaction
     from .model.entry import Entry, Kind
     from .model.money import exact, format_decimal, parse_decimal
+    from .model.times import format_iso_ms, from_ms, parse_instant, to_ms
+    from .sdk.connector import Connector, DemoSource, NoSettings, Session, SyncContext, filtering
+    from .sdk.hookspecs import hookimpl
     from .sdk.journalfile import JournalTextSink
     from .sdk.outputfile import AppendFile, FileSink
-    from .engine.plugins import Registry
-    from .books.prices import PriceBook, Rate
+    from .sdk.paging import Page, PageRequest, RateBudget, Window
     from .sdk.retry import RetryPolicy
     from .sdk.sandbox import SandboxRequest, SandboxResponse, SandboxServer, json_response, write_daily_prices
-    from .secret import Secret
     from .sdk.sink import RunInfo, Sink, SinkType
-    from .model.times import format_iso_ms, from_ms, parse_instant, to_ms
+    from .sdk.stream import Stream
+    from .secret import Secret

@@ -13,29 +13,41 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
-import ledgerport
-from ledgerport import SandboxServer, exact, write_daily_prices
-from ledgerport.testing import bean_check, hledger, ledger
 from ledgerport_kucoin.sandbox import KucoinSandbox
 from ledgerport_onekonto.sandbox import Sandbox, generate_ledger
 from ledgerport_quickbooks.testing import assert_balanced, read_iif, read_qbo
 
+import ledgerport
+from ledgerport import SandboxServer, exact, write_daily_prices
+from ledgerport.testing import bean_check, hledger, ledger
+
 SINCE = datetime(2024, 1, 1, tzinfo=UTC)
 SINKS = {"csv": "csv", "beancount": "beancount", "ledger": "journal", "iif": "iif", "qbo": "qbo.csv"}
-PRICES = {"BTC": "42123.45", "ETH": "2300.5", "USDT": "0.9997", "USDC": "1.0001", "1INCH": "0.4567",
-          "KCS": "10.12", "XRP": "0.61"}
+PRICES = {
+    "BTC": "42123.45",
+    "ETH": "2300.5",
+    "USDT": "0.9997",
+    "USDC": "1.0001",
+    "1INCH": "0.4567",
+    "KCS": "10.12",
+    "XRP": "0.61",
+}
 
 
-def _sync(connector: str, url: str, env: dict[str, str], out: Path, days: int, **extra: object) -> Path:
+def _sync(connector: str, url: str, env: dict[str, str], out: Path, days: int, account: str | None = None) -> Path:
     prices = write_daily_prices(out / "prices.csv", PRICES, SINCE.date(), days)
-    ledgerport.sync(
-        connector, since=SINCE, until=SINCE + timedelta(days=days), base_url=url, env=env,
+    request = ledgerport.SyncRequest(
+        source=connector,
+        since=SINCE,
+        until=SINCE + timedelta(days=days),
+        base_url=url,
+        account=account,
         sinks=[f"{name}:{out / f'books.{suffix}'}" for name, suffix in SINKS.items()],
-        prices=[prices], home_currency="USD",
-        registry=ledgerport.Registry.load(env={"LEDGERPORT_PLUGINS": f"{connector},csv,beancount,ledger,quickbooks"}),
-        **extra,  # type: ignore[arg-type]
+        prices=[prices],
+        home_currency="USD",
     )
+    registry = ledgerport.Registry.load(env={"LEDGERPORT_PLUGINS": f"{connector},csv,beancount,ledger,quickbooks"})
+    ledgerport.sync(request, registry=registry, env=env)
     return out
 
 
@@ -79,8 +91,9 @@ def test_hledger_and_ledger_accept_the_journal_strictly(books: tuple[str, Path])
 
 def test_hledger_holdings_equal_the_exact_signed_sum_of_the_ledger(books: tuple[str, Path]) -> None:
     title, out = books
-    report = hledger(out / "books.journal", "balance", f"^Assets:{title}", "-O", "csv", "--layout=bare", "-N",
-                     "--depth", "2")
+    report = hledger(
+        out / "books.journal", "balance", f"^Assets:{title}", "-O", "csv", "--layout=bare", "-N", "--depth", "2"
+    )
     holdings = {row["commodity"]: Decimal(row["balance"]) for row in csv.DictReader(io.StringIO(report))}
     expected = csv_sums(out / "books.csv")
     assert {c: q for c, q in holdings.items() if q} == expected

@@ -20,12 +20,12 @@ from typing import Any
 
 import psycopg
 import pytest
-
-import ledgerport
-from ledgerport import exact
 from ledgerport_kucoin.mapping import parse_context
 from ledgerport_kucoin.sandbox import KucoinSandbox
 from ledgerport_sql.testing import create_database, require_postgres
+
+import ledgerport
+from ledgerport import exact
 
 SINCE = datetime(2024, 1, 1, tzinfo=UTC)
 UNTIL = datetime(2024, 3, 1, tzinfo=UTC)
@@ -42,10 +42,8 @@ def sandbox() -> Iterator[tuple[KucoinSandbox, str]]:
 
 def sync(sandbox: tuple[KucoinSandbox, str], sinks: list[str], state: Path) -> ledgerport.SyncReport:
     exchange, url = sandbox
-    return ledgerport.sync(
-        "kucoin", since=SINCE, until=UNTIL, base_url=url, env=exchange.credentials.env(), sinks=sinks,
-        state=state, registry=ledgerport.Registry.load(env=PLUGINS),
-    )
+    request = ledgerport.SyncRequest(source="kucoin", since=SINCE, until=UNTIL, base_url=url, sinks=sinks, state=state)
+    return ledgerport.sync(request, registry=ledgerport.Registry.load(env=PLUGINS), env=exchange.credentials.env())
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +103,9 @@ def test_holdings_in_the_postings_file_and_the_database_sum_to_the_ledger(
         for row in read_csv(books / "p.csv"):
             if row["account"].startswith(HOLDINGS):
                 in_file[row["commodity"]] += Decimal(row["quantity"])
-        for commodity, quantity in sqlite_rows(books / "k.db", "SELECT commodity, quantity FROM postings "
-                                                               f"WHERE account LIKE '{HOLDINGS}%'"):
+        for commodity, quantity in sqlite_rows(
+            books / "k.db", f"SELECT commodity, quantity FROM postings WHERE account LIKE '{HOLDINGS}%'"
+        ):
             in_db[commodity] += Decimal(quantity)
     assert dict(in_file) == expected
     assert dict(in_db) == expected
@@ -118,7 +117,8 @@ def test_the_koinly_file_has_one_row_per_economic_event_with_exact_amounts(
 ) -> None:
     rows = read_csv(books / "k-koinly.csv")
     internal = {
-        txn_id for (txn_id,) in sqlite_rows(
+        txn_id
+        for (txn_id,) in sqlite_rows(
             books / "k.db",
             f"SELECT txn_id FROM postings GROUP BY txn_id HAVING MIN(account LIKE '{HOLDINGS}%') = 1",
         )
@@ -133,15 +133,20 @@ def test_the_koinly_file_has_one_row_per_economic_event_with_exact_amounts(
                 if row[f"{column} Amount"]:
                     net[row[f"{column} Currency"]] += sign * Decimal(row[f"{column} Amount"])
     assert dict(net) == signed_sums(truth)
-    fills = {parse_context(r["context"]).get("tradeId") or parse_context(r["context"])["orderId"]
-             for r in truth if "symbol" in parse_context(r["context"])}
+    fills = {
+        parse_context(r["context"]).get("tradeId") or parse_context(r["context"])["orderId"]
+        for r in truth
+        if "symbol" in parse_context(r["context"])
+    }
     assert sum(1 for row in rows if row["Sent Amount"] and row["Received Amount"]) == len(fills)
     chain = {parse_context(r["context"]).get("txId") for r in truth} - {None}
     assert {row["TxHash"] for row in rows if row["TxHash"]} == chain
 
 
-def test_the_sql_sink_against_postgresql(sandbox: tuple[KucoinSandbox, str], truth: list[dict[str, Any]],
-                                         tmp_path: Path) -> None:
+@pytest.mark.postgres
+def test_the_sql_sink_against_postgresql(
+    sandbox: tuple[KucoinSandbox, str], truth: list[dict[str, Any]], tmp_path: Path
+) -> None:
     with contextlib.ExitStack() as stack:
         url = create_database(require_postgres(stack), "kucoin_books")
         state = tmp_path / "state.db"
@@ -151,9 +156,11 @@ def test_the_sql_sink_against_postgresql(sandbox: tuple[KucoinSandbox, str], tru
         with psycopg.connect(url) as connection:
             (count,) = connection.execute("SELECT COUNT(*) FROM entries").fetchone()  # type: ignore[misc]
             entry_sums = dict(connection.execute("SELECT asset, SUM(amount) FROM entries GROUP BY asset").fetchall())
-            holdings = dict(connection.execute(
-                "SELECT commodity, SUM(quantity) FROM postings WHERE account LIKE %s GROUP BY commodity",
-                (HOLDINGS + "%",),
-            ).fetchall())
+            holdings = dict(
+                connection.execute(
+                    "SELECT commodity, SUM(quantity) FROM postings WHERE account LIKE %s GROUP BY commodity",
+                    (HOLDINGS + "%",),
+                ).fetchall()
+            )
     assert count == len(truth)
     assert entry_sums == holdings == signed_sums(truth)

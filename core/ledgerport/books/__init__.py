@@ -9,4 +9,13 @@ from .chart import Chart, account_component
 from .prices import PriceBook, Rate
 from .transactions import Posting, Transaction
 
-__all__ = ["BalanceTracker", "Chart", "JournalBuilder", "Posting", "PriceBook", "Rate", "Transaction", "account_component"]
+__all__ = [
+    "BalanceTracker",
+    "Chart",
+    "JournalBuilder",
+    "Posting",
+    "PriceBook",
+    "Rate",
+    "Transaction",
+    "account_component",
+]

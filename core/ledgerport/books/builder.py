@@ -49,7 +49,9 @@ class JournalBuilder:
         transactions.sort(key=lambda t: (t.timestamp, t.txn_id))
         for transaction in transactions:
             if transaction.imbalance():
-                raise PluginError(f"journal: transaction {transaction.txn_id} does not balance: {transaction.imbalance()}")
+                raise PluginError(
+                    f"journal: transaction {transaction.txn_id} does not balance: {transaction.imbalance()}"
+                )
         return transactions
 
     def _transaction(self, entries: Sequence[Entry], postings: Sequence[Posting], key: str) -> Transaction:
@@ -75,8 +77,12 @@ class JournalBuilder:
         if not entry.fee:
             return []
         return [
-            Posting(account=self._chart.holding(entry, self._title), commodity=entry.asset, quantity=-entry.fee,
-                    balance=entry.balance),
+            Posting(
+                account=self._chart.holding(entry, self._title),
+                commodity=entry.asset,
+                quantity=-entry.fee,
+                balance=entry.balance,
+            ),
             Posting(account=self._chart.fee(entry, self._title), commodity=entry.asset, quantity=entry.fee),
         ]
 
@@ -90,7 +96,9 @@ class JournalBuilder:
 
     def _single(self, entry: Entry) -> Transaction:
         counterpart = Posting(
-            account=self._chart.counterpart(entry, self._title), commodity=entry.asset, quantity=-(entry.amount + entry.fee)
+            account=self._chart.counterpart(entry, self._title),
+            commodity=entry.asset,
+            quantity=-(entry.amount + entry.fee),
         )
         return self._transaction([entry], [self._principal(entry), *self._fee(entry), counterpart], entry.entry_id)
 
@@ -103,7 +111,8 @@ class JournalBuilder:
                 continue
             match_key = (entry.timestamp, entry.asset, -entry.amount)
             partners = [
-                p for p in waiting.get(match_key, [])
+                p
+                for p in waiting.get(match_key, [])
                 if self._chart.holding(p, self._title) != self._chart.holding(entry, self._title)
             ]
             if partners:
@@ -139,8 +148,12 @@ class JournalBuilder:
         if len(out) == 1 and len(into) == 1 and len(sold) == 1 and len(per_commodity) == 2:
             priced = sold[0]
             postings[postings.index(priced)] = Posting(
-                account=priced.account, commodity=priced.commodity, quantity=priced.quantity,
-                price=per_commodity[into[0]], price_commodity=into[0], balance=priced.balance,
+                account=priced.account,
+                commodity=priced.commodity,
+                quantity=priced.quantity,
+                price=per_commodity[into[0]],
+                price_commodity=into[0],
+                balance=priced.balance,
             )
         else:
             trading = self._chart.counterpart(legs[0], self._title)

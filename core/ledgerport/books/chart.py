@@ -46,6 +46,11 @@ def _account(template: str, source: str, sub_account: str, asset: str) -> str:
     )
 
 
+def _with_default_kinds(value: dict[str, str]) -> dict[str, str]:
+    """A user's `kinds` table overrides the defaults one kind at a time."""
+    return {**_DEFAULT_KINDS, **value}
+
+
 @attrs.frozen(kw_only=True)
 class Chart:
     """Account templates; `{source}`, `{sub_account}` and `{asset}` are filled in per entry.
@@ -57,7 +62,7 @@ class Chart:
     holdings: str = "Assets:{source}:{sub_account}"
     fees: str = "Expenses:Fees:{source}"
     opening: str = "Equity:Opening-Balances"
-    kinds: dict[str, str] = attrs.field(factory=dict, converter=lambda v: {**_DEFAULT_KINDS, **v})
+    kinds: dict[str, str] = attrs.field(factory=dict, converter=_with_default_kinds)
     categories: dict[str, str] = attrs.Factory(dict)
     assets: dict[str, str] = attrs.Factory(dict)
 

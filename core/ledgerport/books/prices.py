@@ -125,7 +125,9 @@ class PriceBook:
         try:
             day = date.fromisoformat(when)
         except ValueError:
-            raise ConfigError(f"prices file {path}: line {line}: field 'date': not a YYYY-MM-DD date: {when!r}") from None
+            raise ConfigError(
+                f"prices file {path}: line {line}: field 'date': not a YYYY-MM-DD date: {when!r}"
+            ) from None
         try:
             rate = Rate(parse_decimal(price))
         except ValueError as exc:
@@ -163,7 +165,9 @@ class PriceBook:
 
     def _hop(self, asset: str, currency: str, day: date) -> tuple[Rate, int] | None:
         """The freshest route through one other currency; ties go to the alphabetically first."""
-        middles = {other for table in (self._quoted, self._implied) for pair in table if asset in pair for other in pair}
+        middles = {
+            other for table in (self._quoted, self._implied) for pair in table if asset in pair for other in pair
+        }
         routes = []
         for middle in sorted(middles - {asset, currency}):
             first, second = self._direct(asset, middle, day), self._direct(middle, currency, day)

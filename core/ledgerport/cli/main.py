@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 import traceback
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,7 +29,7 @@ without an offset is read as UTC. Credentials come from the environment or the c
 """
 
 
-class _Instant(click.ParamType):
+class _Instant(click.ParamType[datetime]):
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
@@ -90,30 +90,62 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @cli.command(epilog=SYNC_EXAMPLES)
 @click.argument("source")
-@click.option("--since", type=_Instant(), required=True, help="Start of the range, inclusive.")
-@click.option("--until", type=_Instant(), help="End of the range, exclusive. Default: a minute ago.")
-@click.option("--sink", "sinks", multiple=True, required=True, metavar="NAME:TARGET", help="Where to write; repeatable.")
+@click.option(
+    "--since",
+    type=_Instant(),
+    help="Start of the range, inclusive. Default: where each output's state ends, else the source's history start.",
+)
+@click.option("--until", type=_Instant(), help="End of the range, exclusive. Default: now.")
+@click.option(
+    "--sink", "sinks", multiple=True, required=True, metavar="NAME:TARGET", help="Where to write; repeatable."
+)
 @click.option("--base-url", help="The source's API address (a sandbox, a proxy).")
 @click.option("--account", help="Which account of the source to sync.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config file.")
-@click.option("--set", "options", multiple=True, metavar="PLUGIN.FIELD=VALUE", help="A connector or sink setting; repeatable.")
 @click.option(
-    "--state", "state_path", type=click.Path(dir_okay=False), envvar="LEDGERPORT_STATE", show_envvar=True,
-    help="State file that makes re-runs incremental and crashes resumable. Default: ~/.local/state/ledgerport/state.db.",
+    "--set", "options", multiple=True, metavar="PLUGIN.FIELD=VALUE", help="A connector or sink setting; repeatable."
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False),
+    envvar="LEDGERPORT_STATE",
+    show_envvar=True,
+    help="State file that makes re-runs incremental and crashes resumable. "
+    "Default: $XDG_STATE_HOME/ledgerport/state.db (~/.local/state/...).",
 )
 @click.option("--no-state", is_flag=True, help="Keep no state: every output starts afresh.")
 @click.option("--fresh", is_flag=True, help="Forget the state of these outputs and write them over.")
 @click.option(
-    "--on-bad-record", type=click.Choice(["fail", "skip"]), default="fail", show_default=True,
+    "--lookback",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    metavar="MINUTES",
+    help="How late a source may post an entry: the newest stretch fetched within this of its end is read again.",
+)
+@click.option(
+    "--on-bad-record",
+    type=click.Choice(["fail", "skip"]),
+    default="fail",
+    show_default=True,
     help="Stop at a record that cannot be read, or skip it into the quarantine file.",
 )
 @click.option(
-    "--quarantine", type=click.Path(dir_okay=False), default="ledgerport-quarantine.jsonl", show_default=True,
+    "--quarantine",
+    type=click.Path(dir_okay=False),
+    default="ledgerport-quarantine.jsonl",
+    show_default=True,
     help="Where skipped records go, one JSON line each with the reason.",
 )
 @click.option(
-    "--prices", "price_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
-    help="CSV of prices (date,asset,currency,price) for sinks that value in money; repeatable. Default: [books] prices.",
+    "--prices",
+    "price_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="CSV of prices (date,asset,currency,price) for sinks that value in money; repeatable. "
+    "Default: [books] prices.",
 )
 @click.option("--home-currency", metavar="CODE", help="The currency values are written in. Default: [books], else USD.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of the run on stdout.")
@@ -121,7 +153,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 def sync(
     ctx: click.Context,
     source: str,
-    since: datetime,
+    since: datetime | None,
     until: datetime | None,
     sinks: tuple[str, ...],
     base_url: str | None,
@@ -131,6 +163,7 @@ def sync(
     state_path: str | None,
     no_state: bool,
     fresh: bool,
+    lookback: float,
     on_bad_record: Literal["fail", "skip"],
     quarantine: str,
     price_files: tuple[str, ...],
@@ -140,21 +173,34 @@ def sync(
     """Sync the ledger of SOURCE between --since and --until into every --sink."""
     import attrs
 
+    from ..engine.request import SyncRequest
+    from ..engine.state import default_state_path
     from ..engine.sync import sync as run_sync
     from .progress import progress_display
-    from ..engine.state import default_state_path
 
-    until = until or (datetime.now(UTC) - timedelta(minutes=1)).replace(microsecond=0)
-    state = None if no_state else (state_path or default_state_path())
+    request = SyncRequest(
+        source=source,
+        since=since,
+        until=until,
+        sinks=sinks,
+        base_url=base_url,
+        account=account,
+        config=config_path,
+        options=options,
+        state=None if no_state else (state_path or default_state_path()),
+        fresh=fresh,
+        lookback=timedelta(minutes=lookback),
+        on_bad_record=on_bad_record,
+        quarantine=quarantine,
+        prices=price_files or None,
+        home_currency=home_currency,
+    )
     with progress_display(enabled=not ctx.obj["quiet"] and sys.stderr.isatty()) as progress:
-        report = run_sync(
-            source, since=since, until=until, sinks=sinks, base_url=base_url, account=account,
-            config=config_path, options=options, state=state, fresh=fresh,
-            on_bad_record=on_bad_record, quarantine=quarantine, progress=progress,
-            prices=price_files or None, home_currency=home_currency,
-        )
+        report = run_sync(request, progress=progress)
     if as_json:
-        summary = attrs.asdict(report, value_serializer=lambda _i, _a, v: v.isoformat() if isinstance(v, datetime) else v)
+        summary = attrs.asdict(
+            report, value_serializer=lambda _i, _a, v: v.isoformat() if isinstance(v, datetime) else v
+        )
         click.echo(json.dumps(summary, indent=2))
     else:
         click.echo(f"{report.entries} new entries from {report.source} in {report.windows} windows", err=True)
@@ -181,15 +227,14 @@ def plugins(as_json: bool) -> None:
         click.echo(f"Failed: {failure['plugin']}: {failure['error']}", err=True)
 
 
-@cli.command(epilog="""
-\b
-Then check the books with the real tools, e.g.:
-  bean-check ledgerport-demo/kucoin.beancount
-  hledger -f ledgerport-demo/kucoin.journal check -s
-  ledger --pedantic -f ledgerport-demo/kucoin.journal balance
-""")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("ledgerport-demo"),
-              show_default=True, help="Where to write the files.")
+@cli.command(epilog="Then check the books with the commands it prints: each sink names its format's own tools.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("ledgerport-demo"),
+    show_default=True,
+    help="Where to write the files.",
+)
 def demo(out: Path) -> None:
     """Sync the built-in sandbox exchanges into every installed sink: no account, no network."""
     from ..engine.demo import run_demo
@@ -198,19 +243,17 @@ def demo(out: Path) -> None:
     results = run_demo(out, progress=lambda line: click.echo(line, err=True))
     for result in results:
         report = result.report
-        click.echo(f"\n{result.source}: {report.entries} entries, {report.requests} requests, "
-                   f"{report.duration_seconds:.1f}s")
+        click.echo(
+            f"\n{result.source}: {report.entries} entries, {report.requests} requests, {report.duration_seconds:.1f}s"
+        )
         click.echo("  holdings: " + ", ".join(f"{format_decimal(v)} {k}" for k, v in result.holdings.items()))
         for name, target in result.outputs.items():
             click.echo(f"  {name:<10} {target}")
-    journals = [r.outputs[name] for r in results for name in ("beancount", "ledger") if name in r.outputs]
-    if journals:
+    checks = [check for result in results for check in result.checks]
+    if checks:
         click.echo("\nCheck the books with the real tools:")
-        for path in journals:
-            checks = (f"bean-check {path}",) if path.endswith(".beancount") else (
-                f"hledger -f {path} check -s", f"ledger --pedantic -f {path} balance")
-            for check in checks:
-                click.echo(f"  {check}")
+        for check in checks:
+            click.echo(f"  {check}")
 
 
 def main() -> None:

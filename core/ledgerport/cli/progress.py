@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..engine.sync import Progress
+from ..engine.reader import Progress
 
 
 @contextlib.contextmanager
@@ -21,8 +21,9 @@ def progress_display(enabled: bool, console: Any = None) -> Iterator[Callable[[P
         TextColumn("[bold]{task.description}"),
         BarColumn(bar_width=16),
         MofNCompleteColumn(),
-        TextColumn("windows · {task.fields[entries]:,} entries · {task.fields[waits]} waits"
-                   " · {task.fields[retries]} retries"),
+        TextColumn(
+            "windows · {task.fields[entries]:,} entries · {task.fields[waits]} waits · {task.fields[retries]} retries"
+        ),
         TimeElapsedColumn(),
     )
     with Bar(*columns, transient=True, console=console) as bar:
@@ -33,7 +34,7 @@ def progress_display(enabled: bool, console: Any = None) -> Iterator[Callable[[P
                 task,
                 total=snapshot.windows_total,
                 completed=snapshot.windows_done,
-                description=f"{snapshot.window.start:%Y-%m-%d}",
+                description=f"{snapshot.window.start:%Y-%m-%d} {snapshot.stream}".rstrip(),
                 entries=snapshot.entries,
                 waits=snapshot.rate_limit_waits,
                 retries=snapshot.retries,

@@ -19,12 +19,12 @@ import attrs
 import cattrs
 from cattrs.v import format_exception
 
-from ..errors import ConfigError, LedgerportError
 from ..books import Chart
-from ..model.money import parse_decimal
 from ..books.prices import DEFAULT_MAX_AGE_DAYS
-from ..secret import Secret
+from ..errors import ConfigError, LedgerportError
+from ..model.money import parse_decimal
 from ..model.times import parse_instant
+from ..secret import Secret
 
 __all__ = ["Books", "Config", "build_settings", "converter", "load_config", "parse_assignments"]
 

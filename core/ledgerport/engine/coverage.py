@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 
 import attrs
 
-from ..sdk.connector import Window
+from ..sdk.paging import Window
 
 __all__ = ["Segment", "gaps", "segments"]
 
@@ -37,8 +38,10 @@ def segments(needs: Mapping[Hashable, Sequence[Window]]) -> list[Segment]:
     """Cut time at every gap edge, so each segment goes to one set of sinks; merge neighbours with the same set."""
     edges = sorted({edge for parts in needs.values() for part in parts for edge in (part.start, part.end)})
     result: list[Segment] = []
-    for start, end in zip(edges, edges[1:], strict=False):
-        wanting = frozenset(key for key, parts in needs.items() if any(p.start <= start and end <= p.end for p in parts))
+    for start, end in itertools.pairwise(edges):
+        wanting = frozenset(
+            key for key, parts in needs.items() if any(p.start <= start and end <= p.end for p in parts)
+        )
         if not wanting:
             continue
         if result and result[-1].sinks == wanting and result[-1].window.end == start:

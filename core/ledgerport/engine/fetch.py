@@ -1,4 +1,4 @@
-"""Fetching one page: send it, let the connector read it, and retry what is worth retrying."""
+"""Fetching one page: send it, let its reader decode it, retry what is worth retrying, pace each rate pool."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from collections.abc import Callable
 import attrs
 import httpx
 
-from .._hooks import ConnectorHooks
-from ..sdk.connector import Page, PageRequest, RateBudget
 from ..errors import LedgerportError, RateLimitedError, SourceError, TransientError
+from ..sdk.paging import Page, PageRequest, RateBudget
 from ..sdk.retry import RetryPolicy
 
+__all__ = ["FetchStats", "Fetcher", "Reader"]
+
 log = logging.getLogger(__name__)
+
+Reader = Callable[[PageRequest, httpx.Response], Page]
 
 
 @attrs.define
@@ -35,32 +38,33 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 class Fetcher:
+    """The sync's one way to the source; it is also the `Session` a connector probes through."""
+
     def __init__(
         self,
         client: httpx.Client,
-        hooks: ConnectorHooks,
         source: str,
         policy: RetryPolicy,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._client = client
-        self._hooks = hooks
         self._source = source
         self._policy = policy
         self._sleep = sleep
-        self._budget: RateBudget | None = None
-        self._budget_at = 0.0
+        self._budgets: dict[str, tuple[RateBudget, float]] = {}
         self.stats = FetchStats()
 
-    def _pace(self, cost: int) -> None:
-        """Waits for the budget to refill when what is left would not pay for the next request."""
-        budget = self._budget
-        if budget is None or budget.remaining >= cost:
+    def _pace(self, request: PageRequest) -> None:
+        """Waits for the pool's budget to refill when what is left would not pay for the next request."""
+        known = self._budgets.get(request.pool)
+        if known is None or known[0].remaining >= request.cost:
             return
-        delay = min(budget.reset_after - (time.monotonic() - self._budget_at), self._policy.max_wait)
-        self._budget = None
+        budget, seen_at = self._budgets.pop(request.pool)
+        delay = min(budget.reset_after - (time.monotonic() - seen_at), self._policy.max_wait)
         if delay > 0:
-            log.info("%s: rate budget spent, pausing %.2fs until it refills", self._source, delay)
+            log.info(
+                "%s: rate budget of pool %s spent, pausing %.2fs until it refills", self._source, request.pool, delay
+            )
             self.stats.paced += 1
             self.stats.waited += delay
             self._sleep(delay)
@@ -69,20 +73,22 @@ class Fetcher:
         """The error's message without the source's name, which connectors often start it with."""
         return str(error).removeprefix(f"{self._source}: ")
 
-    def fetch(self, request: PageRequest) -> Page:
+    def fetch(self, request: PageRequest, read: Reader) -> Page:
         failures = 0
         waits = 0
         while True:
-            self._pace(request.cost)
+            self._pace(request)
             try:
-                page = self._attempt(request)
+                page = self._attempt(request, read)
                 if page.budget is not None:
-                    self._budget, self._budget_at = page.budget, time.monotonic()
+                    self._budgets[request.pool] = (page.budget, time.monotonic())
                 return page
             except RateLimitedError as exc:
                 waits += 1
                 if waits > self._policy.rate_limit_waits:
-                    raise SourceError(f"{self._source}: still rate limited after {waits - 1} waits: {self._own(exc)}") from None
+                    raise SourceError(
+                        f"{self._source}: still rate limited after {waits - 1} waits: {self._own(exc)}"
+                    ) from None
                 delay = self._policy.wait(exc.retry_after, waits)
                 self.stats.rate_limit_waits += 1
                 log.info("%s: rate limited, waiting %.2fs", self._source, delay)
@@ -96,7 +102,7 @@ class Fetcher:
             self.stats.waited += delay
             self._sleep(delay)
 
-    def _attempt(self, request: PageRequest) -> Page:
+    def _attempt(self, request: PageRequest, read: Reader) -> Page:
         self.stats.requests += 1
         try:
             response = self._client.request(
@@ -105,7 +111,7 @@ class Fetcher:
         except httpx.TransportError as exc:
             raise TransientError(f"{request.path}: {type(exc).__name__}: {exc}") from None
         try:
-            return self._hooks.read_page(request, response)
+            return read(request, response)
         except LedgerportError:
             raise
         except Exception as exc:

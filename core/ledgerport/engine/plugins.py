@@ -6,16 +6,21 @@ import importlib.metadata
 import logging
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
 
-from .. import _defaults
-from ..sdk import hookspecs
-from ..sdk.connector import Connector
 from ..errors import PluginError
+from ..sdk import hookspecs
+from ..sdk.connector import Connector, SyncContext
 from ..sdk.sink import SinkType
+
+if TYPE_CHECKING:
+    from datetime import date
+    from decimal import Decimal
+
+    from ..model.entry import Entry
 
 __all__ = ["ENTRY_POINT_GROUP", "PLUGINS_ENV", "PluginFailure", "Provided", "Registry", "default_registry"]
 
@@ -37,7 +42,7 @@ class PluginFailure:
 class Provided:
     """A registered connector or sink type with the distribution that brought it."""
 
-    item: Connector | SinkType
+    item: type[Connector[Any]] | SinkType
     plugin: str
     distribution: str
     version: str
@@ -56,14 +61,14 @@ class Registry:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
         self.pm.add_hookspecs(hookspecs)
-        self.pm.register(_defaults, name="ledgerport.defaults")
         self.connectors: dict[str, Provided] = {}
         self.sinks: dict[str, Provided] = {}
         self.failures: list[PluginFailure] = []
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None) -> Registry:
-        """Load the installed plugins; `LEDGERPORT_PLUGINS` (comma list of entry-point or distribution names) limits them."""
+        """Load the installed plugins; `LEDGERPORT_PLUGINS` (entry-point or distribution names, comma-separated)
+        limits them."""
         registry = cls()
         wanted = _wanted(os.environ if env is None else env)
         for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
@@ -83,6 +88,7 @@ class Registry:
         try:
             self.pm.register(plugin, name=name)
             self.pm.check_pending()
+            self._check_wrappers(name)
             connectors = self._collect(name, "connector", self.connectors, distribution, version)
             sinks = self._collect(name, "sink", self.sinks, distribution, version)
         except Exception as exc:
@@ -93,13 +99,35 @@ class Registry:
         self.connectors.update(connectors)
         self.sinks.update(sinks)
 
+    def _check_wrappers(self, plugin_name: str) -> None:
+        """`process_entries` is a chain of wrappers: a plain implementation would end the chain and
+        silently replace what the others return."""
+        for impl in self.pm.hook.process_entries.get_hookimpls():
+            if impl.plugin_name == plugin_name and not (impl.wrapper or impl.hookwrapper):
+                raise PluginError("process_entries must be a wrapper: @hookimpl(wrapper=True), with `result = yield`")
+
+    def process_entries(self, ctx: SyncContext, entries: list[Entry]) -> list[Entry]:
+        """Runs the window's entries through every plugin's wrapper; the core answers innermost."""
+
+        def unchanged(ctx: SyncContext, entries: list[Entry]) -> list[Entry]:
+            return entries
+
+        result: list[Entry] = self.pm.hook.process_entries.call_extra([unchanged], {"ctx": ctx, "entries": entries})
+        return result
+
+    def lookup_price(self, asset: str, currency: str, day: date) -> Decimal | None:
+        answer: Decimal | None = self.pm.hook.lookup_price(asset=asset, currency=currency, day=day)
+        return answer
+
     def _collect(
         self, plugin_name: str, what: str, known: Mapping[str, Provided], distribution: str, version: str
     ) -> dict[str, Provided]:
         """Call this plugin's own `register_<what>s`, so each registration is attributed to its distribution."""
         found: dict[str, Provided] = {}
 
-        def register(item: Connector | SinkType) -> None:
+        def register(item: type[Connector[Any]] | SinkType) -> None:
+            if what == "connector" and not (isinstance(item, type) and issubclass(item, Connector)):
+                raise PluginError(f"register_connectors takes a Connector subclass, not {item!r}")
             if item.name in known or item.name in found:
                 raise PluginError(f"{what} {item.name!r} is registered twice")
             found[item.name] = Provided(item, plugin_name, distribution, version)
@@ -113,13 +141,19 @@ class Registry:
         log.warning("plugin %s not loaded: %s", plugin, error)
         self.failures.append(PluginFailure(plugin, error))
 
-    def connector(self, name: str) -> Connector:
+    def connector_classes(self) -> list[type[Connector[Any]]]:
+        return [p.item for p in self.connectors.values()]  # type: ignore[misc]
+
+    def sink_types(self) -> list[SinkType]:
+        return [p.item for p in self.sinks.values()]  # type: ignore[misc]
+
+    def connector(self, name: str) -> type[Connector[Any]]:
         return self._lookup(self.connectors, "connector", name)  # type: ignore[return-value]
 
     def sink_type(self, name: str) -> SinkType:
         return self._lookup(self.sinks, "sink", name)  # type: ignore[return-value]
 
-    def _lookup(self, table: Mapping[str, Provided], what: str, name: str) -> Connector | SinkType:
+    def _lookup(self, table: Mapping[str, Provided], what: str, name: str) -> type[Connector[Any]] | SinkType:
         try:
             return table[name].item
         except KeyError:
@@ -155,4 +189,3 @@ def default_registry(reload: bool = False) -> Registry:
     if reload or not _default:
         _default[:] = [Registry.load()]
     return _default[0]
-

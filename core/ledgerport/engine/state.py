@@ -1,50 +1,71 @@
-"""The state store: per source, account and sink, which parts of time are finished and where each sink's output ends.
+"""The state store: per output, what it holds, which parts of time are finished and where its file ends.
 
-It is what makes a sync exactly once across runs and crashes. After every window the sinks commit
-their output (and return a checkpoint, e.g. a byte offset), and only then is the window recorded
-here, in one SQLite transaction for all sinks. A crash before that leaves output beyond the
-recorded checkpoint, which the sink cuts off when it is opened again; the window is then fetched
-again. Nothing secret is stored: keys are source, account and sink target.
+An output is one sink target fed from one source and account. It is what makes a sync exactly once
+across runs and crashes. After every window the sinks commit their output (and return a checkpoint,
+e.g. a byte offset), and only then is the window recorded here, in one SQLite transaction for all
+outputs. A crash before that leaves output beyond the recorded checkpoint, which the sink cuts off
+when it is opened again; the window is then fetched again.
+
+Each output also records its *identity*: the base URL and the connector settings that decide which
+entries it holds. A run with another identity is refused, because continuing would silently mix
+two selections. And it records which recent entries it holds that a source may still add to
+(those within the lookback of the moment they were fetched), so the next run can read that
+stretch again and write only what is new there.
+
+Several processes may share one state file (SQLite in WAL mode, with a busy timeout); each output
+is claimed by one process at a time with an advisory lock. Nothing secret is stored.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 
-from ..sdk.connector import Window
-from ..errors import ConfigError
+from ..errors import ConfigError, StateError
+from ..sdk.paging import Window
 
-__all__ = ["SinkKey", "StateStore", "default_state_path"]
+__all__ = ["Committed", "OutputKey", "StateStore", "Unsettled", "default_state_path"]
 
+_VERSION = 2
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS sinks (
+CREATE TABLE IF NOT EXISTS outputs (
     id INTEGER PRIMARY KEY,
     source TEXT NOT NULL,
     account TEXT NOT NULL,
     sink TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    identity TEXT NOT NULL,
     checkpoint TEXT,
+    settled_us INTEGER,
     UNIQUE (source, account, sink)
 );
 CREATE TABLE IF NOT EXISTS windows (
-    sink_id INTEGER NOT NULL REFERENCES sinks (id) ON DELETE CASCADE,
+    output_id INTEGER NOT NULL REFERENCES outputs (id) ON DELETE CASCADE,
     start_us INTEGER NOT NULL,
     end_us INTEGER NOT NULL,
     entries INTEGER NOT NULL,
     committed_at TEXT NOT NULL,
-    PRIMARY KEY (sink_id, start_us)
+    PRIMARY KEY (output_id, start_us)
+);
+CREATE TABLE IF NOT EXISTS unsettled (
+    output_id INTEGER NOT NULL REFERENCES outputs (id) ON DELETE CASCADE,
+    entry_id TEXT NOT NULL,
+    at_us INTEGER NOT NULL,
+    PRIMARY KEY (output_id, entry_id)
 );
 """
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+BUSY_TIMEOUT_SECONDS = 60.0
 
 
 def _us(instant: datetime) -> int:
@@ -57,7 +78,7 @@ def _instant(us: int) -> datetime:
 
 
 def default_state_path() -> Path:
-    """`$LEDGERPORT_STATE`, else the XDG state directory (`~/.local/state/ledgerport/state.db`)."""
+    """`$LEDGERPORT_STATE`, else the XDG state directory (`$XDG_STATE_HOME`, default `~/.local/state`)."""
     explicit = os.environ.get("LEDGERPORT_STATE")
     if explicit:
         return Path(explicit)
@@ -66,35 +87,88 @@ def default_state_path() -> Path:
 
 
 @attrs.frozen
-class SinkKey:
-    """Which output of which source and account a state row is about."""
+class OutputKey:
+    """Which output of which source and account a state row is about; `sink` is `NAME:TARGET`, resolved."""
 
     source: str
     account: str
     sink: str
 
+    def describe(self) -> str:
+        return f"{self.sink} (from {self.source}, account {self.account})"
+
+
+@attrs.frozen
+class Unsettled:
+    """The newest stretch of an output that its source may still add to, and the entries it already holds there."""
+
+    since: datetime
+    until: datetime
+    entry_ids: frozenset[str]
+
+
+@attrs.frozen
+class Committed:
+    """What one window did to one output: its new checkpoint and the entries written, as (id, time)."""
+
+    key: OutputKey
+    checkpoint: Any
+    entries: Sequence[tuple[str, datetime]]
+
+
+def fingerprint(identity: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
+def _differences(held: Mapping[str, Any], wanted: Mapping[str, Any]) -> str:
+    def show(value: Any) -> str:
+        if value is None or value == []:
+            return "(not set)"
+        return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    names = sorted(set(held) | set(wanted), key=lambda name: (name != "base_url", name))
+    return "; ".join(
+        f"{name} was {show(held.get(name))}, now {show(wanted.get(name))}"
+        for name in names
+        if held.get(name) != wanted.get(name)
+    )
+
 
 class StateStore:
-    """One state file, held exclusively for the duration of a sync so two runs cannot interleave."""
+    """One state file, opened by one sync; the outputs it claims are locked until it closes."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock: IO[bytes] = open(f"{self.path}.lock", "wb")  # noqa: SIM115 (released in close())
+        self._locks: dict[OutputKey, IO[bytes]] = {}
         try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.close()
-            raise ConfigError(f"another ledgerport sync is using the state file {self.path}") from None
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = FULL")
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.executescript(_SCHEMA)
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._check_version()
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"cannot use the state file {self.path}: {exc}") from None
+
+    def _check_version(self) -> None:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if version == 0 and tables:
+            raise StateError(
+                f"the state file {self.path} was written by an earlier ledgerport and cannot be read; "
+                "move it away (the outputs will then be written anew with --fresh)"
+            )
+        if version > _VERSION:
+            raise StateError(f"the state file {self.path} was written by a newer ledgerport (version {version})")
+        if version == 0:
+            self._db.execute(f"PRAGMA user_version = {_VERSION}")
 
     def close(self) -> None:
         self._db.close()
-        self._lock.close()
+        for lock in self._locks.values():
+            lock.close()
+        self._locks.clear()
 
     def __enter__(self) -> StateStore:
         return self
@@ -102,27 +176,52 @@ class StateStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _sink_id(self, key: SinkKey) -> int | None:
-        row = self._db.execute(
-            "SELECT id FROM sinks WHERE source = ? AND account = ? AND sink = ?", attrs.astuple(key)
-        ).fetchone()
-        return None if row is None else int(row[0])
+    def claim(self, keys: Iterable[OutputKey]) -> None:
+        """Locks every output for this process, or refuses naming the process that holds one."""
+        folder = Path(f"{self.path}.locks")
+        folder.mkdir(exist_ok=True)
+        for key in keys:
+            name = hashlib.sha256(json.dumps(attrs.astuple(key)).encode()).hexdigest()[:32]
+            lock: IO[bytes] = open(folder / f"{name}.lock", "a+b")  # noqa: SIM115 (closed in close())
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read().decode(errors="replace").strip() or "another process"
+                lock.close()
+                raise ConfigError(f"{key.describe()} is being synced by {holder}; wait for it to finish") from None
+            lock.truncate(0)
+            lock.write(f"ledgerport process {os.getpid()}, since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC".encode())
+            lock.flush()
+            self._locks[key] = lock
 
-    def checkpoint(self, key: SinkKey) -> Any:
-        """The sink's last committed checkpoint, or None when it has none (a fresh output)."""
-        row = self._db.execute(
-            "SELECT checkpoint FROM sinks WHERE source = ? AND account = ? AND sink = ?", attrs.astuple(key)
+    def _row(self, key: OutputKey, columns: str) -> Any:
+        return self._db.execute(
+            f"SELECT {columns} FROM outputs WHERE source = ? AND account = ? AND sink = ?", attrs.astuple(key)
         ).fetchone()
+
+    def check_identity(self, key: OutputKey, identity: Mapping[str, Any]) -> None:
+        """Refuses to continue an output that was synced with another base URL or other filters."""
+        row = self._row(key, "fingerprint, identity")
+        if row is None or row[0] == fingerprint(identity) or not self.covered(key):
+            return
+        raise ConfigError(
+            f"{key.describe()} was synced with other settings ({_differences(json.loads(row[1]), identity)}); "
+            "re-run with the same settings, or with --fresh to write it anew"
+        )
+
+    def checkpoint(self, key: OutputKey) -> Any:
+        """The output's last committed checkpoint, or None when it has none (a fresh output)."""
+        row = self._row(key, "checkpoint")
         return None if row is None or row[0] is None else json.loads(row[0])
 
-    def covered(self, key: SinkKey) -> list[Window]:
-        """The finished parts of time for this sink, merged into disjoint windows, oldest first."""
-        sink_id = self._sink_id(key)
-        if sink_id is None:
-            return []
+    def covered(self, key: OutputKey) -> list[Window]:
+        """The finished parts of time for this output, merged into disjoint windows, oldest first."""
         merged: list[list[int]] = []
         for start, end in self._db.execute(
-            "SELECT start_us, end_us FROM windows WHERE sink_id = ? ORDER BY start_us", (sink_id,)
+            "SELECT start_us, end_us FROM windows JOIN outputs ON outputs.id = output_id "
+            "WHERE source = ? AND account = ? AND sink = ? ORDER BY start_us",
+            attrs.astuple(key),
         ):
             if merged and start <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], end)
@@ -130,27 +229,67 @@ class StateStore:
                 merged.append([start, end])
         return [Window(_instant(a), _instant(b)) for a, b in merged]
 
-    def commit(self, window: Window, committed: Iterable[tuple[SinkKey, Any, int]]) -> None:
-        """Record `window` as finished for each (sink, checkpoint, entries written), all or nothing."""
+    def unsettled(self, key: OutputKey) -> Unsettled | None:
+        """The stretch at the end of the output that was fetched within the lookback of its end, if any."""
+        row = self._row(key, "id, settled_us")
+        covered = self.covered(key)
+        if row is None or row[1] is None or not covered or _us(covered[-1].end) <= row[1]:
+            return None
+        ids = frozenset(r[0] for r in self._db.execute("SELECT entry_id FROM unsettled WHERE output_id = ?", (row[0],)))
+        return Unsettled(_instant(row[1]), covered[-1].end, ids)
+
+    def commit(self, window: Window, committed: Iterable[Committed], *, settled: datetime) -> None:
+        """Records `window` as finished for each output, all or nothing.
+
+        `settled` is the instant before which the source can no longer add entries (the commit time
+        less the lookback); where the window is the output's newest and ends after it, the entries
+        from `settled` on are remembered for the next run's second look.
+        """
         now = datetime.now(UTC).isoformat()
+        settled_us = min(_us(settled), _us(window.end))
         with self._transaction():
-            for key, checkpoint, entries in committed:
+            for item in committed:
+                row = self._row(item.key, "id")
+                if row is None:
+                    raise StateError(f"{item.key.describe()}: not registered in the state file {self.path}")
+                output_id = row[0]
+                newest = self._db.execute(
+                    "SELECT coalesce(max(end_us), 0) FROM windows WHERE output_id = ?", (output_id,)
+                ).fetchone()[0] <= _us(window.end)
                 self._db.execute(
-                    "INSERT INTO sinks (source, account, sink, checkpoint) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (source, account, sink) DO UPDATE SET checkpoint = excluded.checkpoint",
-                    (*attrs.astuple(key), json.dumps(checkpoint)),
+                    "UPDATE outputs SET checkpoint = ? WHERE id = ?", (json.dumps(item.checkpoint), output_id)
                 )
                 self._db.execute(
                     "INSERT OR REPLACE INTO windows VALUES (?, ?, ?, ?, ?)",
-                    (self._sink_id(key), _us(window.start), _us(window.end), entries, now),
+                    (output_id, _us(window.start), _us(window.end), len(item.entries), now),
                 )
+                if newest:
+                    self._settle(output_id, settled_us, item.entries)
 
-    def forget(self, keys: Sequence[SinkKey]) -> None:
-        """Drop what is known about these sinks, so their next sync starts their output afresh."""
+    def _settle(self, output_id: int, settled_us: int, entries: Sequence[tuple[str, datetime]]) -> None:
+        self._db.execute("UPDATE outputs SET settled_us = ? WHERE id = ?", (settled_us, output_id))
+        self._db.execute("DELETE FROM unsettled WHERE output_id = ? AND at_us < ?", (output_id, settled_us))
+        self._db.executemany(
+            "INSERT OR REPLACE INTO unsettled VALUES (?, ?, ?)",
+            [(output_id, entry_id, _us(at)) for entry_id, at in entries if _us(at) >= settled_us],
+        )
+
+    def register(self, key: OutputKey, identity: Mapping[str, Any]) -> None:
+        """Records an output and its identity before its first window (after `check_identity` allowed it)."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT INTO outputs (source, account, sink, fingerprint, identity) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (source, account, sink) DO UPDATE SET "
+                "fingerprint = excluded.fingerprint, identity = excluded.identity",
+                (*attrs.astuple(key), fingerprint(identity), json.dumps(identity, sort_keys=True)),
+            )
+
+    def forget(self, keys: Sequence[OutputKey]) -> None:
+        """Drops what is known about these outputs, so their next sync starts them afresh."""
         with self._transaction():
             for key in keys:
                 self._db.execute(
-                    "DELETE FROM sinks WHERE source = ? AND account = ? AND sink = ?", attrs.astuple(key)
+                    "DELETE FROM outputs WHERE source = ? AND account = ? AND sink = ?", attrs.astuple(key)
                 )
 
     @contextlib.contextmanager

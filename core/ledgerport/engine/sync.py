@@ -1,4 +1,4 @@
-"""The sync engine: drives a connector's hooks window by window and hands each window's entries to the sinks."""
+"""The sync engine: drives a connector's streams window by window and hands each window's entries to the sinks."""
 
 from __future__ import annotations
 
@@ -7,34 +7,34 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 import httpx
 
 from .. import __version__
-from .._hooks import ConnectorHooks
-from .config import Books, Config, build_settings, load_config, parse_assignments
-from ..sdk.connector import Connector, SyncContext, Window
-from .coverage import gaps, segments
-from ..errors import BadRecordError, ConfigError, PluginError
-from .fetch import Fetcher
-from ..books import JournalBuilder
+from ..books import JournalBuilder, PriceBook
+from ..books.transactions import Transaction
+from ..errors import ConfigError
 from ..model.entry import Entry
-from .plugins import Registry, default_registry
-from ..books.prices import PriceBook
-from .quarantine import Quarantine
-from ..sdk.retry import RetryPolicy
+from ..sdk.connector import Connector, SyncContext
+from ..sdk.paging import Window
 from ..sdk.sink import RunInfo, Sink, SinkType
-from .state import SinkKey, StateStore
+from .config import Books, Config, build_settings, load_config, parse_assignments
+from .coverage import gaps, segments
+from .fetch import Fetcher
+from .identity import identity
+from .plugins import Registry, default_registry
+from .quarantine import Quarantine
+from .reader import Progress, WindowReader, check_tiling
+from .request import SyncRequest
+from .state import Committed, OutputKey, StateStore, Unsettled
 
-__all__ = ["Progress", "SyncReport", "sync"]
+__all__ = ["Progress", "SyncReport", "check_tiling", "open_connector", "sync"]
 
 log = logging.getLogger(__name__)
-
-OnBadRecord = Literal["fail", "skip"]
 
 
 @attrs.frozen(kw_only=True)
@@ -43,8 +43,9 @@ class SyncReport:
 
     source: str
     account: str
-    since: datetime
+    since: datetime | None
     until: datetime
+    streams: tuple[str, ...]
     windows: int
     entries: int
     written: Mapping[str, int]
@@ -58,85 +59,50 @@ class SyncReport:
     duration_seconds: float
 
 
-@attrs.frozen(kw_only=True)
-class Progress:
-    """A snapshot for a progress display, sent after every page and every committed window."""
-
-    windows_done: int
-    windows_total: int
-    window: Window
-    entries: int
-    requests: int
-    retries: int
-    rate_limit_waits: int
-
-
 @attrs.frozen
 class _Output:
     spec: str
-    key: SinkKey
+    key: OutputKey
     sink_type: SinkType
     target: str
     settings: Any
 
 
-def _order(entry: Entry) -> tuple[datetime, str]:
-    return (entry.timestamp, entry.entry_id)
-
-
-def _identity(target: str) -> str:
+def _identity_of_target(target: str) -> str:
     """What a sink's state is keyed on: a URL or `-` as given, a path made absolute."""
     return target if target == "-" or "://" in target else str(Path(target).resolve())
 
 
-def _check_tiling(windows: Sequence[Window], span: Window, source: str) -> None:
-    """Exactly once rests on windows that tile the range; a plan that does not is a plugin bug."""
-    edge = span.start
-    for window in windows:
-        if window.start != edge or window.end <= window.start:
-            raise PluginError(f"{source}: plan_windows returned {window}, which does not continue from {edge}")
-        edge = window.end
-    if edge != span.end:
-        raise PluginError(f"{source}: plan_windows stops at {edge}, not at the end of the range {span.end}")
-
-
-def _context(
-    connector: Connector,
+def open_connector(
+    connector_class: type[Connector[Any]],
     *,
-    since: datetime,
-    until: datetime,
     base_url: str | None,
     account: str | None,
     config: Config,
     env: Mapping[str, str],
     overrides: Mapping[str, Mapping[str, str]],
-) -> SyncContext:
-    if since.tzinfo is None or until.tzinfo is None:
-        raise ConfigError("since and until must be timezone-aware")
-    if until <= since:
-        raise ConfigError(f"the range is empty: until ({until.isoformat()}) is not after since ({since.isoformat()})")
-    table = dict(config.connectors.get(connector.name, {}))
+) -> Connector[Any]:
+    """The connector instance for one sync: settings from file, environment and overrides; its context."""
+    name = connector_class.name
+    table = dict(config.connectors.get(name, {}))
     file_base_url, file_account = table.pop("base_url", None), table.pop("account", None)  # the engine's own keys
     settings = build_settings(
-        connector.settings, path=f"connectors.{connector.name}", file_values=table, env=env,
-        overrides=overrides.get(connector.name, {}),
+        connector_class.settings_class,
+        path=f"connectors.{name}",
+        file_values=table,
+        env=env,
+        overrides=overrides.get(name, {}),
     )
-    base_url = base_url or file_base_url or connector.default_base_url
+    base_url = base_url or file_base_url or connector_class.default_base_url
     if not base_url:
-        raise ConfigError(
-            f"{connector.name} has no default base URL: give --base-url or connectors.{connector.name}.base_url"
-        )
+        raise ConfigError(f"{name} has no default base URL: give --base-url or connectors.{name}.base_url")
     account = account or file_account
-    if not account and connector.needs_account:
-        raise ConfigError(f"{connector.name} needs an account: give --account or connectors.{connector.name}.account")
-    return SyncContext(
-        connector=connector,
-        settings=settings,
-        since=since,
-        until=until,
-        base_url=str(base_url),
-        account=str(account or "default"),
+    if not account and connector_class.needs_account:
+        raise ConfigError(f"{name} needs an account: give --account or connectors.{name}.account")
+    ctx = SyncContext(
+        source=name, title=connector_class.title, account=str(account or "default"), base_url=str(base_url)
     )
+    return connector_class(settings, ctx)
 
 
 def _outputs(
@@ -156,32 +122,29 @@ def _outputs(
             raise ConfigError(f"--sink {spec!r}: expected NAME:TARGET, e.g. csv:out.csv")
         sink_type = registry.sink_type(name)
         settings = build_settings(
-            sink_type.settings, path=f"sinks.{name}", file_values=config.sinks.get(name, {}), env=env,
+            sink_type.settings,
+            path=f"sinks.{name}",
+            file_values=config.sinks.get(name, {}),
+            env=env,
             overrides=overrides.get(name, {}),
         )
-        key = SinkKey(ctx.source, ctx.account, f"{name}:{_identity(target)}")
+        key = OutputKey(ctx.source, ctx.account, f"{name}:{_identity_of_target(target)}")
         outputs.append(_Output(spec, key, sink_type, target, settings))
     if len({o.key for o in outputs}) < len(outputs):
         raise ConfigError("the same sink target is given twice")
     return outputs
 
 
-def _price_book(books: Books, files: str | Path | Sequence[str | Path] | None, hooks: ConnectorHooks) -> PriceBook:
+def _price_book(books: Books, files: Sequence[str | Path] | None, registry: Registry) -> PriceBook:
     """The price files given to the run (else those of the config), with the `lookup_price` hook behind them."""
-    if files is None:
-        files = books.prices
-    elif isinstance(files, str | Path):
-        files = [files]
-    book = PriceBook(max_age_days=books.max_age_days, fallback=hooks.lookup_price)
-    for path in files:
+    book = PriceBook(max_age_days=books.max_age_days, fallback=registry.lookup_price)
+    for path in books.prices if files is None else files:
         book.load(path)
     return book
 
 
 @contextlib.contextmanager
-def _open_sinks(
-    outputs: Sequence[_Output], run: RunInfo, state: StateStore | None
-) -> Iterator[dict[SinkKey, Sink]]:
+def _open_sinks(outputs: Sequence[_Output], run: RunInfo, state: StateStore | None) -> Iterator[dict[OutputKey, Sink]]:
     """Open every sink at its last checkpoint, and close every one that opened, whatever happens."""
     with contextlib.ExitStack() as stack:
         opened = {}
@@ -193,197 +156,171 @@ def _open_sinks(
         yield opened
 
 
-def _plan(
-    hooks: ConnectorHooks,
-    ctx: SyncContext,
-    sinks: Mapping[SinkKey, Sink],
+@attrs.frozen
+class _Need:
+    """What one output still needs: the parts of time to fetch, and the second look at its newest stretch."""
+
+    parts: list[Window]
+    unsettled: Unsettled | None
+
+
+def _needs(
+    outputs: Sequence[_Output],
+    sinks: Mapping[OutputKey, Sink],
     state: StateStore | None,
-) -> list[tuple[Window, frozenset[SinkKey]]]:
-    """The windows still to fetch, each with the sinks that still need it."""
-    whole = [Window(ctx.since, ctx.until)]
-    needs = {
-        key: gaps(ctx.since, ctx.until, state.covered(key)) if state and sink.resumable else whole
-        for key, sink in sinks.items()
-    }
-    plan = []
-    for segment in segments(needs):
-        windows = hooks.plan_windows(segment.window.start, segment.window.end)
-        _check_tiling(windows, segment.window, ctx.source)
-        plan.extend((window, segment.sinks) for window in windows)  # type: ignore[misc]
-    return plan
+    since: datetime | None,
+    until: datetime,
+    history_start: Callable[[], datetime],
+) -> dict[OutputKey, _Need]:
+    """Per output: from `since`, else from where its state begins, else from the source's history start."""
+    needs = {}
+    for output in outputs:
+        key, resumable = output.key, sinks[output.key].resumable
+        covered = state.covered(key) if state and resumable else []
+        start = since or (covered[0].start if covered else history_start())
+        parts = gaps(start, until, covered) if start < until else []
+        second = state.unsettled(key) if state and resumable else None
+        if second is not None:
+            look = Window(max(second.since, start), min(second.until, until))
+            if look.start < look.end:
+                parts = sorted([*parts, look], key=lambda w: w.start)
+            else:
+                second = None
+        needs[key] = _Need(parts, second)
+    return needs
 
 
-class _Run:
-    """One sync's moving parts, so each step below is a small method instead of one long function."""
+def _history_start(connector: Connector[Any], fetcher: Fetcher) -> Callable[[], datetime]:
+    """Asks the connector once, the first time an output without state and without `since` needs it."""
+    found: list[datetime] = []
 
-    def __init__(
-        self,
-        ctx: SyncContext,
-        hooks: ConnectorHooks,
-        fetcher: Fetcher,
-        quarantine: Quarantine | None,
-        progress: Callable[[Progress], None] | None,
-    ) -> None:
-        self.ctx = ctx
-        self.hooks = hooks
-        self.fetcher = fetcher
-        self.quarantine = quarantine
-        self.progress = progress
-        self.entries = 0
-        self.windows_done = 0
-        self.windows_total = 0
+    def start() -> datetime:
+        if not found:
+            answer = connector.history_start(fetcher)
+            if answer is None:
+                raise ConfigError(f"give --since: {connector.name} does not say where its history starts")
+            log.info("%s: history starts at %s", connector.name, answer.isoformat())
+            found.append(answer)
+        return found[0]
 
-    def report_progress(self, window: Window, pending: int = 0) -> None:
-        if self.progress is None:
-            return
-        stats = self.fetcher.stats
-        self.progress(
-            Progress(
-                windows_done=self.windows_done,
-                windows_total=self.windows_total,
-                window=window,
-                entries=self.entries + pending,
-                requests=stats.requests,
-                retries=stats.retries,
-                rate_limit_waits=stats.rate_limit_waits + stats.paced,
-            )
-        )
+    return start
 
-    def map_record(self, record: Any) -> Sequence[Entry]:
-        try:
-            return self.hooks.map_record(record)
-        except BadRecordError as error:
-            if self.quarantine is None:
-                raise
-            log.warning("%s (skipped, see %s)", error, self.quarantine.path)
-            self.quarantine.add(error, self.ctx.account, record)
-            return ()
 
-    def collect(self, window: Window) -> list[Entry]:
-        """Every entry the window owns, once each; pages stop when one brings nothing new."""
-        seen: set[str] = set()
-        kept: list[Entry] = []
-        request: Any = self.hooks.first_request(window)
-        while request is not None:
-            page = self.fetcher.fetch(request)
-            fresh = False
-            for record in page.records:
-                for entry in self.map_record(record):
-                    if entry.entry_id in seen:
-                        continue
-                    seen.add(entry.entry_id)
-                    fresh = True
-                    if window.owns(entry.timestamp):
-                        kept.append(entry)
-            self.report_progress(window, len(kept))
-            if not fresh:
-                break
-            request = self.hooks.next_request(window, page)
-        kept.sort(key=_order)
-        return self.hooks.process_entries(kept)
+def _clip_until(until: datetime | None, now: datetime) -> datetime:
+    if until is None:
+        return now
+    if until.tzinfo is None:
+        raise ConfigError("since and until must be timezone-aware")
+    if until > now:
+        log.warning("--until %s is in the future: syncing up to now (%s)", until.isoformat(), now.isoformat())
+        return now
+    return until
 
 
 def sync(
-    source: str,
+    request: SyncRequest,
     *,
-    since: datetime,
-    until: datetime,
-    sinks: Sequence[str],
-    base_url: str | None = None,
-    account: str | None = None,
-    config: Config | str | Path | None = None,
-    options: Sequence[str] = (),
-    state: str | Path | None = None,
-    fresh: bool = False,
-    on_bad_record: OnBadRecord = "fail",
-    quarantine: str | Path = "ledgerport-quarantine.jsonl",
-    prices: str | Path | Sequence[str | Path] | None = None,
-    home_currency: str | None = None,
-    progress: Callable[[Progress], None] | None = None,
-    env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
-    retry: RetryPolicy = RetryPolicy(),
-    timeout: float = 30.0,
+    env: Mapping[str, str] | None = None,
+    progress: Callable[[Progress], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SyncReport:
-    """Fetch every entry of `source` in `[since, until)` and write each one exactly once to every sink.
-
-    `sinks` are `NAME:TARGET` specs, `options` are `PLUGIN.FIELD=VALUE` settings (as `--set`), and
-    `config` is a `Config` or the path of a TOML config file. With a `state` file, a sync resumes
-    where an interrupted one stopped and fetches only what its sinks do not hold yet; `fresh`
-    forgets that and starts the outputs over. Without one, every sink starts afresh. Entries flow
-    window by window: the engine holds one window's entries at a time, never the whole ledger.
-
-    Sinks that value entries in money get `home_currency` and a price book read from the `prices`
-    files (both default to the config's `[books]`), which also learns the prices each window's trades
-    imply before the window reaches the sinks.
-    """
+    """Runs `request`: see `SyncRequest`. Entries flow window by window: the engine holds one
+    window's entries at a time, never the whole ledger. `registry` (default: the installed plugins),
+    `env` (default: `os.environ`), `progress` and `sleep` are what it runs with."""
     started = time.monotonic()
     registry = registry or default_registry()
     env = os.environ if env is None else env
+    config = request.config
     if not isinstance(config, Config):
         config = load_config(config) if config is not None else Config()
-    if on_bad_record not in ("fail", "skip"):
-        raise ConfigError(f"on_bad_record must be 'fail' or 'skip', not {on_bad_record!r}")
-    overrides = parse_assignments(options)
-    connector = registry.connector(source)
-    ctx = _context(
-        connector, since=since, until=until, base_url=base_url, account=account,
-        config=config, env=env, overrides=overrides,
+    if request.on_bad_record not in ("fail", "skip"):
+        raise ConfigError(f"on_bad_record must be 'fail' or 'skip', not {request.on_bad_record!r}")
+    since = request.since
+    if since is not None and since.tzinfo is None:
+        raise ConfigError("since and until must be timezone-aware")
+    until = _clip_until(request.until, datetime.now(UTC).replace(microsecond=0))
+    if since is not None and until <= since:
+        raise ConfigError(f"the range is empty: until ({until.isoformat()}) is not after since ({since.isoformat()})")
+    overrides = parse_assignments(request.options)
+    connector = open_connector(
+        registry.connector(request.source),
+        base_url=request.base_url,
+        account=request.account,
+        config=config,
+        env=env,
+        overrides=overrides,
     )
-    hooks = ConnectorHooks(registry.pm, ctx)
-    outputs = _outputs(sinks, ctx, registry, config, env, overrides)
-    specs = {output.key: output.spec for output in outputs}
-    book = _price_book(config.books, prices, hooks)
-    run_info = RunInfo(
-        source=source, source_title=connector.title, account=ctx.account, since=since, until=until,
-        home_currency=home_currency or config.books.home_currency, prices=book,
-    )
-    builder = JournalBuilder(config.journal, connector.title)
-    written = dict.fromkeys(specs.values(), 0)
-    bad = Quarantine(quarantine) if on_bad_record == "skip" else None
+    ctx = connector.context
+    outputs = _outputs(request.sinks, ctx, registry, config, env, overrides)
+    held = identity(ctx, connector.settings)
+    book = _price_book(config.books, request.prices, registry)
+    builder = JournalBuilder(config.journal, ctx.title)
+    written = {output.spec: 0 for output in outputs}
+    bad = Quarantine(request.quarantine) if request.on_bad_record == "skip" else None
     with contextlib.ExitStack() as stack:
-        store = stack.enter_context(StateStore(state)) if state is not None else None
-        if store and fresh:
-            store.forget(list(specs))
-        open_sinks = stack.enter_context(_open_sinks(outputs, run_info, store))
-        plan = _plan(hooks, ctx, open_sinks, store)
+        store = stack.enter_context(StateStore(request.state)) if request.state is not None else None
+        if store:
+            store.claim(output.key for output in outputs)
+            if request.fresh:
+                store.forget([output.key for output in outputs])
+            for output in outputs:
+                store.check_identity(output.key, held)
         client = stack.enter_context(
             httpx.Client(
-                base_url=ctx.base_url, auth=hooks.auth(), timeout=timeout,
+                base_url=ctx.base_url,
+                auth=connector.auth(),
+                timeout=request.timeout,
                 headers={"User-Agent": f"ledgerport/{__version__}"},
             )
         )
-        run = _Run(ctx, hooks, Fetcher(client, hooks, source, retry, sleep), bad, progress)
-        run.windows_total = len(plan)
+        fetcher = Fetcher(client, ctx.source, request.retry, sleep)
+        run_info = RunInfo(
+            source=ctx.source,
+            source_title=ctx.title,
+            account=ctx.account,
+            since=since or until,
+            until=until,
+            home_currency=request.home_currency or config.books.home_currency,
+            prices=book,
+        )
+        sinks = stack.enter_context(_open_sinks(outputs, run_info, store))
+        needs = _needs(outputs, sinks, store, since, until, _history_start(connector, fetcher))
+        plan = _plan(connector, needs)
+        if store:
+            for output in outputs:
+                if sinks[output.key].resumable:
+                    store.register(output.key, held)
+        reader = WindowReader(connector, ctx, fetcher, registry, bad, progress, len(plan))
         for window, wanting in plan:
-            entries = run.collect(window)
-            targets = [(key, open_sinks[key]) for key in specs if key in wanting]
-            transactions = builder.build(entries) if any(s.needs_transactions for _, s in targets) else []
-            book.learn(transactions)
-            for _, sink in targets:
-                sink.write_entries(entries)
-                if sink.needs_transactions:
-                    sink.write_transactions(transactions)
-            checkpoints = [(key, sink.commit(), len(entries)) for key, sink in targets]
+            entries = reader.read(window)
+            targets = [(output, sinks[output.key]) for output in outputs if output.key in wanting]
+            delivered = _deliver(window, entries, targets, needs, builder, book)
+            checkpoints = [(output, sink.commit()) for output, sink in targets]
             if bad:
                 bad.commit()
             if store:
-                store.commit(window, [c for c, (_, sink) in zip(checkpoints, targets, strict=True) if sink.resumable])
-            for key, _ in targets:
-                written[specs[key]] += len(entries)
-            run.entries += len(entries)
-            run.windows_done += 1
-            run.report_progress(window)
-            log.info("%s: %s .. %s: %d entries", source, window.start.isoformat(), window.end.isoformat(), len(entries))
-    stats = run.fetcher.stats
+                store.commit(
+                    window,
+                    [Committed(o.key, c, _stamps(delivered[o.key])) for o, c in checkpoints if sinks[o.key].resumable],
+                    settled=datetime.now(UTC) - request.lookback,
+                )
+            for output, _ in targets:
+                written[output.spec] += len(delivered[output.key])
+            reader.committed(window, len(entries))
+            log.info(
+                "%s: %s .. %s: %d entries", ctx.source, window.start.isoformat(), window.end.isoformat(), len(entries)
+            )
+    stats = fetcher.stats
+    firsts = [n.parts[0].start for n in needs.values() if n.parts]
     return SyncReport(
-        source=source,
+        source=ctx.source,
         account=ctx.account,
-        since=since,
+        since=since or (min(firsts) if firsts else None),
         until=until,
+        streams=reader.stream_names,
         windows=len(plan),
-        entries=run.entries,
+        entries=reader.entries,
         written=written,
         skipped=bad.count if bad else 0,
         quarantine=str(bad.path) if bad and bad.count else None,
@@ -394,3 +331,44 @@ def sync(
         waited_seconds=round(stats.waited, 3),
         duration_seconds=round(time.monotonic() - started, 3),
     )
+
+
+def _stamps(entries: Sequence[Entry]) -> list[tuple[str, datetime]]:
+    return [(entry.entry_id, entry.timestamp) for entry in entries]
+
+
+def _plan(connector: Connector[Any], needs: Mapping[OutputKey, _Need]) -> list[tuple[Window, frozenset[OutputKey]]]:
+    """The windows still to fetch, each with the outputs that still need it."""
+    plan: list[tuple[Window, frozenset[OutputKey]]] = []
+    for segment in segments({key: need.parts for key, need in needs.items()}):
+        windows = list(connector.plan_windows(segment.window.start, segment.window.end))
+        check_tiling(windows, segment.window, f"{connector.name}: plan_windows")
+        plan.extend((window, segment.sinks) for window in windows)  # type: ignore[misc]
+    return plan
+
+
+def _deliver(
+    window: Window,
+    entries: list[Entry],
+    targets: Sequence[tuple[_Output, Sink]],
+    needs: Mapping[OutputKey, _Need],
+    builder: JournalBuilder,
+    book: PriceBook,
+) -> dict[OutputKey, list[Entry]]:
+    """Writes the window to each target, less what an output already holds from its newest stretch."""
+    delivered: dict[OutputKey, list[Entry]] = {}
+    books: dict[tuple[str, ...] | None, list[Transaction]] = {}
+    for output, sink in targets:
+        second = needs[output.key].unsettled
+        mine = entries
+        if second is not None and window.start < second.until and second.since < window.end:
+            mine = [e for e in entries if e.entry_id not in second.entry_ids]
+        delivered[output.key] = mine
+        sink.write_entries(mine)
+        if sink.needs_transactions:
+            group = None if mine is entries else tuple(e.entry_id for e in mine)
+            if group not in books:
+                books[group] = builder.build(mine)
+                book.learn(books[group])
+            sink.write_transactions(books[group])
+    return delivered

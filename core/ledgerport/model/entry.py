@@ -40,7 +40,7 @@ def _utc(instance: Entry, attribute: attrs.Attribute[datetime], value: datetime)
 
 
 def _finite_decimal(instance: Entry, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
-    if value.__class__ is Decimal and value.is_finite():  # type: ignore[union-attr]
+    if value.__class__ is Decimal and value.is_finite():  # type: ignore[union-attr,unused-ignore]
         return
     if value is None and attribute.name == "balance":
         return

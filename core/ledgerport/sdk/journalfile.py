@@ -6,10 +6,10 @@ import abc
 from collections.abc import Sequence
 from typing import Any
 
-from .outputfile import FileSink
-from .sink import RunInfo
 from ..books.balances import BalanceTracker
 from ..books.transactions import Posting, Transaction
+from .outputfile import FileSink
+from .sink import RunInfo
 
 __all__ = ["JournalTextSink"]
 

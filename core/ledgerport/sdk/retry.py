@@ -27,7 +27,7 @@ class RetryPolicy:
 
     def backoff(self, failures: int, rng: random.Random | None = None) -> float:
         """Delay after the `failures`-th failure in a row: doubles each time, capped, with jitter."""
-        delay = min(self.max_delay, self.base_delay * 2 ** (failures - 1))
+        delay = min(self.max_delay, self.base_delay * 2.0 ** (failures - 1))
         return delay * (1 - self.jitter * (rng or random).random())
 
     def wait(self, retry_after: float | None, failures: int) -> float:

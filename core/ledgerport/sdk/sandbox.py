@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -52,9 +51,7 @@ def json_response(data: Any, status: int = 200, headers: tuple[tuple[str, str], 
 Handler = Callable[[SandboxRequest], SandboxResponse]
 
 
-def write_daily_prices(
-    path: Path, prices: Mapping[str, str], since: date, days: int, currency: str = "USD"
-) -> Path:
+def write_daily_prices(path: Path, prices: Mapping[str, str], since: date, days: int, currency: str = "USD") -> Path:
     """A `--prices` file for a sandbox's assets: one price a day each, a little higher every day."""
     rows = ["date,asset,currency,price"]
     for day in range(days):
@@ -110,7 +107,7 @@ class SandboxServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     def start(self) -> SandboxServer:
         self._thread.start()
@@ -123,5 +120,5 @@ class SandboxServer:
     def __enter__(self) -> SandboxServer:
         return self.start()
 
-    def __exit__(self, *exc: tuple[type[BaseException], BaseException, TracebackType] | None) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .connector import NoSettings
-from ..model.entry import Entry
 from ..books.prices import PriceBook
+from ..model.entry import Entry
+from .connector import NoSettings
 
 if TYPE_CHECKING:
     from ..books import Transaction
@@ -74,6 +74,8 @@ class SinkType:
     `--sink`, `checkpoint` what its last committed run returned from `commit` (None: start afresh).
     `demo_target` is the target `ledgerport demo` gives the sink, `{path}` standing for the demo's
     output path of one source without extension (`"{path}.csv"`); a sink without one is left out.
+    `checks` are the commands that validate such a file with the format's own tools, `{path}`
+    standing for the file (`"bean-check {path}"`); the demo prints them.
     """
 
     name: str
@@ -81,3 +83,4 @@ class SinkType:
     open: Callable[[str, RunInfo, Any, Any], Sink]
     settings: type = NoSettings
     demo_target: str | None = None
+    checks: tuple[str, ...] = ()

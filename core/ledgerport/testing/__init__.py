@@ -1,41 +1,46 @@
 """The test kit for plugin authors (`import ledgerport.testing`).
 
 - `ConnectorConformance`: the standard tests every connector should pass against its own sandbox
-  (see `ledgerport.conformance`).
+  (see `ledgerport.testing.conformance`), and the pytest fixtures of `ledgerport.testing.fixtures`.
 - For sinks: `sample_entries()`, a ledger that exercises the books; `run_sink()`, which drives a sink
   as the engine does; `assert_golden()`; and the real accounting tools (`bean_check`, `hledger`,
   `ledger`). Sinks validate what they write with the tools accountants use, never with a parser
   of their own.
+- `wait_until()`: tests that run real processes wait for a condition, never for a fixed time.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import subprocess
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .conformance import ConformanceTarget, ConnectorConformance
 from ..books import Chart, JournalBuilder
-from ..model.entry import Entry, Kind
 from ..books.prices import PriceBook
+from ..model.entry import Entry, Kind
 from ..sdk.sink import RunInfo, SinkType
+from .conformance import ConformanceTarget, ConnectorConformance
 
 __all__ = [
     "UPDATE_GOLDEN",
     "ConformanceTarget",
     "ConnectorConformance",
-    "asset_sums",
     "assert_golden",
+    "asset_sums",
     "bean_check",
     "hledger",
     "ledger",
     "run_sink",
     "sample_entries",
+    "wait_until",
 ]
 
 UPDATE_GOLDEN = "LEDGERPORT_UPDATE_GOLDEN"
@@ -57,26 +62,65 @@ def sample_entries(source: str = "demo", account: str = "main") -> list[Entry]:
         (20, "e04", "TRADE", "BTC", "-0.1", "0", Kind.TRADE, "t1", "0.4", "Trade_Exchange"),
         (20, "e05", "TRADE", "USDT", "3996", "4", Kind.TRADE, "t1", "3996", "Trade_Exchange"),
         (30, "e06", "TRADE", "USDT", "-1000.5", "0.5", Kind.TRADE, "t2", "2995.5", "Trade_Exchange"),
-        (30, "e07", "TRADE", "ETH", "0.500000000000000001", "0", Kind.TRADE, "t2", "0.500000000000000001",
-         "Trade_Exchange"),
-        (40, "e08", "MAIN", "1INCH", "250.000000000000000001", "0", Kind.REWARD, "", "250.000000000000000001",
-         "KuCoin Bonus"),
+        (
+            30,
+            "e07",
+            "TRADE",
+            "ETH",
+            "0.500000000000000001",
+            "0",
+            Kind.TRADE,
+            "t2",
+            "0.500000000000000001",
+            "Trade_Exchange",
+        ),
+        (
+            40,
+            "e08",
+            "MAIN",
+            "1INCH",
+            "250.000000000000000001",
+            "0",
+            Kind.REWARD,
+            "",
+            "250.000000000000000001",
+            "KuCoin Bonus",
+        ),
         (50, "e09", "MARGIN", "USDT", "500", "0", Kind.LOAN, "", "500", "Borrowings"),
         (60, "e10", "MARGIN", "USDT", "-0.01", "0", Kind.INTEREST, "", "499.99", "Margin Interest"),
         (24 * 60, "e11", "MARGIN", "USDT", "-200", "0", Kind.REPAYMENT, "", "299.99", "Debt Repayment"),
         (24 * 60 + 5, "e12", "MAIN", "BTC", "-0.2001", "0.0001", Kind.WITHDRAWAL, "", "0.2999", "Withdrawal"),
-        (24 * 60 + 6, "e13", "MAIN", "stETH", "0.000000000000000007", "0", Kind.REWARD, "", "0.000000000000000007",
-         "Staking Profits"),
+        (
+            24 * 60 + 6,
+            "e13",
+            "MAIN",
+            "stETH",
+            "0.000000000000000007",
+            "0",
+            Kind.REWARD,
+            "",
+            "0.000000000000000007",
+            "Staking Profits",
+        ),
         (24 * 60 + 7, "e14", "MAIN", "KCS", "-1", "0", Kind.FEE, "", "9", "KCS Pay Fees"),
-        (24 * 60 + 8, "e15", "TRADE", "ETH", "-0.25", "0", Kind.TRADE, "t3", "0.250000000000000001",
-         "Trade_Exchange"),
+        (24 * 60 + 8, "e15", "TRADE", "ETH", "-0.25", "0", Kind.TRADE, "t3", "0.250000000000000001", "Trade_Exchange"),
         (24 * 60 + 9, "e16", "MAIN", "USDC", "10", "0", Kind.DEPOSIT, "", "110", "Deposit"),
     ]
     return [
         Entry(
-            source=source, account=account, entry_id=entry_id, timestamp=_START + timedelta(minutes=minutes),
-            asset=asset, amount=Decimal(amount), fee=Decimal(fee), balance=Decimal(balance), kind=kind,
-            category=category, sub_account=sub, group_id=group, description=f"{category} {asset}",
+            source=source,
+            account=account,
+            entry_id=entry_id,
+            timestamp=_START + timedelta(minutes=minutes),
+            asset=asset,
+            amount=Decimal(amount),
+            fee=Decimal(fee),
+            balance=Decimal(balance),
+            kind=kind,
+            category=category,
+            sub_account=sub,
+            group_id=group,
+            description=f"{category} {asset}",
         )
         for minutes, entry_id, sub, asset, amount, fee, kind, group, balance, category in rows
     ]
@@ -99,10 +143,13 @@ def run_sink(
     days = sorted({e.timestamp.date() for e in entries})
     first, last = days[0], days[-1]
     run = RunInfo(
-        source=entries[0].source, source_title=source_title, account=entries[0].account,
+        source=entries[0].source,
+        source_title=source_title,
+        account=entries[0].account,
         since=datetime.combine(first, datetime.min.time(), UTC),
         until=datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC),
-        home_currency=home_currency, prices=prices or PriceBook(),
+        home_currency=home_currency,
+        prices=prices or PriceBook(),
     )
     builder = JournalBuilder(chart or Chart(), source_title)
     checkpoint = None
@@ -121,11 +168,26 @@ def run_sink(
 
 def assert_golden(path: Path, golden: Path) -> None:
     """`path` must equal the reviewed `golden` file byte for byte; set LEDGERPORT_UPDATE_GOLDEN=1 to
-    rewrite the golden file after a deliberate change, then review its diff."""
+    rewrite the golden file after a deliberate change, then review its diff. A mismatch shows the
+    unified diff, golden first, so the failure says what changed."""
     if os.environ.get(UPDATE_GOLDEN):
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_bytes(path.read_bytes())
-    assert path.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8"), f"{path} differs from {golden}"
+    written, expected = path.read_text(encoding="utf-8"), golden.read_text(encoding="utf-8")
+    if written != expected:
+        diff = difflib.unified_diff(
+            expected.splitlines(keepends=True), written.splitlines(keepends=True), str(golden), str(path)
+        )
+        raise AssertionError(f"{path} differs from {golden} (set {UPDATE_GOLDEN}=1 to accept):\n{''.join(diff)}")
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Polls `condition` until it holds; fails naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting until {what}")
+        time.sleep(0.01)
 
 
 def asset_sums(entries: list[Entry]) -> dict[str, Decimal]:

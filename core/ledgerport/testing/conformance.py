@@ -15,9 +15,11 @@ Each test drives the real engine over real HTTP: what they check is what users r
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import itertools
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -27,15 +29,18 @@ import attrs
 import httpx
 import pytest
 
-from .. import hookimpl
-from .._hooks import ConnectorHooks
 from ..engine.config import Config, parse_assignments
-from ..sdk.connector import SyncContext
-from ..engine.sync import _context, sync
-from ..errors import AuthenticationError
-from ..model.entry import Entry, Kind
+from ..engine.fetch import Fetcher
 from ..engine.plugins import Registry
+from ..engine.request import SyncRequest
+from ..engine.sync import SyncReport, open_connector, sync
+from ..errors import AuthenticationError, ConfigError
+from ..model.entry import Entry, Kind
+from ..model.times import parse_instant
+from ..sdk.connector import Connector, SyncContext
+from ..sdk.hookspecs import hookimpl
 from ..sdk.retry import RetryPolicy
+from ..sdk.stream import Stream
 
 __all__ = ["ConformanceTarget", "ConnectorConformance"]
 
@@ -48,8 +53,10 @@ class ConformanceTarget:
 
     `expected` is the sandbox's ground truth for `[since, until)`: entry id → the amount as the
     source sent it (text). `wrong_env` holds credentials the sandbox refuses (its values that differ
-    from `env` must never show either); `secrets` every value that must never show. `unknown_kind_record` is a raw record of a category the connector does
-    not know. `sign`, if given, signs a request with a frozen clock, for the determinism test.
+    from `env` must never show either); `secrets` every value that must never show.
+    `unknown_kind_record` is a raw record of a category the connector does not know, as the stream
+    named `unknown_kind_stream` (default: the first) sends it. `sign`, if given, signs a request with
+    a frozen clock, for the determinism test.
     """
 
     connector: str
@@ -61,6 +68,7 @@ class ConformanceTarget:
     until: datetime
     expected: Mapping[str, str]
     unknown_kind_record: Mapping[str, Any]
+    unknown_kind_stream: str | None = None
     account: str | None = None
     options: Sequence[str] = ()
     sign: Callable[[httpx.Request], httpx.Request] | None = None
@@ -85,13 +93,54 @@ class ConnectorConformance:
     def registry(self, target: ConformanceTarget) -> Registry:
         return Registry.load(env={"LEDGERPORT_PLUGINS": f"{target.connector},csv"})
 
-    def run(self, target: ConformanceTarget, out: Path, **overrides: Any) -> Any:
-        options: dict[str, Any] = {
-            "since": target.since, "until": target.until, "sinks": [f"csv:{out}"], "base_url": target.base_url,
-            "account": target.account, "env": target.env, "options": target.options, "retry": _FAST,
-            "registry": self.registry(target),
-        }
-        return sync(target.connector, **{**options, **overrides})
+    def run(
+        self,
+        target: ConformanceTarget,
+        out: Path,
+        *,
+        registry: Registry | None = None,
+        env: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> SyncReport:
+        request = SyncRequest(
+            source=target.connector,
+            since=target.since,
+            until=target.until,
+            sinks=[f"csv:{out}"],
+            base_url=target.base_url,
+            account=target.account,
+            options=tuple(target.options),
+            retry=_FAST,
+        )
+        return sync(
+            attrs.evolve(request, **overrides),
+            registry=registry or self.registry(target),
+            env=target.env if env is None else env,
+        )
+
+    @contextlib.contextmanager
+    def connector(self, target: ConformanceTarget) -> Iterator[tuple[Connector[Any], Fetcher]]:
+        """The connector object as a sync makes it, and a session to its sandbox to drive it with."""
+        connector = open_connector(
+            self.registry(target).connector(target.connector),
+            base_url=target.base_url,
+            account=target.account,
+            config=Config(),
+            env=target.env,
+            overrides=parse_assignments(target.options),
+        )
+        with httpx.Client(base_url=connector.context.base_url, auth=connector.auth()) as client:
+            yield connector, Fetcher(client, target.connector, _FAST)
+
+    def stream(self, target: ConformanceTarget) -> Stream:
+        """The stream `unknown_kind_stream` names, as the connector makes it for the sandbox's account."""
+        with self.connector(target) as (connector, session):
+            streams = list(connector.streams(session))
+        assert streams, "the connector reads no stream for the sandbox's account"
+        wanted = target.unknown_kind_stream
+        chosen = [s for s in streams if s.name == wanted] if wanted else streams[:1]
+        assert chosen, f"no stream {wanted!r}: the connector reads {', '.join(s.name for s in streams)}"
+        return chosen[0]
 
     def test_the_range_is_covered_exactly_once_with_exact_amounts(
         self, conformance: ConformanceTarget, tmp_path: Path
@@ -118,6 +167,30 @@ class ConnectorConformance:
             assert conformance.since <= entry.timestamp < conformance.until
             assert entry.source == conformance.connector
 
+    def test_a_first_sync_without_since_starts_at_the_history_start(
+        self, conformance: ConformanceTarget, tmp_path: Path
+    ) -> None:
+        out = tmp_path / "out.csv"
+        with self.connector(conformance) as (connector, session):
+            start = connector.history_start(session)
+        if start is None:
+            with pytest.raises(ConfigError, match="give --since"):
+                self.run(conformance, out, since=None)
+            return
+        assert start.utcoffset() == timedelta(0), "the history start must be an aware UTC instant"
+        report = self.run(conformance, out, since=None)
+        with out.open(newline="", encoding="utf-8") as file:
+            rows = list(csv.DictReader(file))
+        ids = [row["entry_id"] for row in rows]
+        assert len(ids) == len(set(ids)), "an entry was written twice"
+        if start >= conformance.until:
+            assert (report.windows, ids) == (0, [])
+            return
+        assert report.since == start
+        assert all(start <= parse_instant(row["timestamp"]) < conformance.until for row in rows)
+        if start <= conformance.since:
+            assert set(conformance.expected) <= set(ids), "the history start is later than entries the source has"
+
     def test_a_second_run_with_state_fetches_and_writes_nothing_new(
         self, conformance: ConformanceTarget, tmp_path: Path
     ) -> None:
@@ -128,24 +201,28 @@ class ConnectorConformance:
         assert (again.requests, again.entries) == (0, 0)
         assert out.read_bytes() == written
 
-    def test_windows_tile_any_range(self, conformance: ConformanceTarget) -> None:
-        registry = self.registry(conformance)
-        connector = registry.connector(conformance.connector)
+    def test_windows_and_slices_tile_any_range(self, conformance: ConformanceTarget) -> None:
         odd = conformance.since + timedelta(hours=13, minutes=37, milliseconds=1)
-        for since, until in ((conformance.since, conformance.until), (odd, odd + timedelta(days=3, seconds=1))):
-            hooks = self._hooks(registry, conformance, since, until)
-            windows = hooks.plan_windows(since, until)
-            assert windows[0].start == since and windows[-1].end == until
-            assert all(a.end == b.start for a, b in zip(windows, windows[1:], strict=False))
-            assert all(w.start < w.end for w in windows)
+        with self.connector(conformance) as (connector, session):
+            streams = list(connector.streams(session))
+            for since, until in ((conformance.since, conformance.until), (odd, odd + timedelta(days=3, seconds=1))):
+                windows = list(connector.plan_windows(since, until))
+                assert windows[0].start == since and windows[-1].end == until
+                assert all(a.end == b.start for a, b in itertools.pairwise(windows))
+                assert all(w.start < w.end for w in windows)
+                for stream in streams:
+                    for window in windows:
+                        slices = list(stream.slices(window))
+                        assert slices[0].start == window.start and slices[-1].end == window.end
+                        assert all(a.end == b.start and a.start < a.end for a, b in itertools.pairwise(slices))
         assert connector.name == conformance.connector
 
     def test_an_unknown_kind_is_kept_as_other(
         self, conformance: ConformanceTarget, caplog: pytest.LogCaptureFixture
     ) -> None:
-        hooks = self._hooks(self.registry(conformance), conformance, conformance.since, conformance.until)
+        stream = self.stream(conformance)
         with caplog.at_level(logging.WARNING):
-            entries = hooks.map_record(dict(conformance.unknown_kind_record))
+            entries = stream.map_record(dict(conformance.unknown_kind_record))
         assert entries, "a record of an unknown kind was dropped"
         assert all(entry.kind is Kind.OTHER for entry in entries)
         assert caplog.records, "an unknown kind should be logged as a warning"
@@ -173,12 +250,3 @@ class ConnectorConformance:
 
         assert headers(url) == headers(url), "the same request, signed twice at the same time, differs"
         assert headers(url) != headers(f"{conformance.base_url}/probe?a=1&b=2"), "the query order is not signed"
-
-    def _hooks(self, registry: Registry, target: ConformanceTarget, since: datetime, until: datetime) -> ConnectorHooks:
-        connector = registry.connector(target.connector)
-        ctx = _context(
-            connector, since=since, until=until, base_url=target.base_url, account=target.account,
-            config=Config(), env=target.env, overrides=parse_assignments(target.options),
-        )
-        return ConnectorHooks(registry.pm, ctx)
-

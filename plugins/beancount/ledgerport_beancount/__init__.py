@@ -16,8 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ledgerport import SinkType, Transaction, format_decimal, hookimpl
-from ledgerport import JournalTextSink
+from ledgerport import JournalTextSink, SinkType, Transaction, format_decimal, hookimpl
 
 _VALID = re.compile(r"[A-Z](?:[A-Z0-9'._-]{0,22}[A-Z0-9])?")
 _INVALID_CHARS = re.compile(r"[^A-Z0-9'._-]+")
@@ -113,5 +112,12 @@ class BeancountSink(JournalTextSink):
 
 @hookimpl
 def register_sinks(register: Callable[[SinkType], None]) -> None:
-    register(SinkType(name="beancount", description="A beancount journal that bean-check accepts.", open=BeancountSink,
-                      demo_target="{path}.beancount"))
+    register(
+        SinkType(
+            name="beancount",
+            description="A beancount journal that bean-check accepts.",
+            open=BeancountSink,
+            demo_target="{path}.beancount",
+            checks=("bean-check {path}",),
+        )
+    )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ledgerport_beancount import BeancountSink, beancount_commodity
 
 from ledgerport import SinkType
 from ledgerport.testing import assert_golden, bean_check, run_sink, sample_entries
-from ledgerport_beancount import BeancountSink, beancount_commodity
 
 GOLDEN = Path(__file__).parent / "golden" / "sample.beancount"
 SINK = SinkType(name="beancount", description="", open=BeancountSink)

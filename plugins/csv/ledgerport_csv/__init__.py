@@ -9,8 +9,18 @@ from typing import Any
 from ledgerport import Entry, FileSink, RunInfo, SinkType, format_decimal, format_iso_ms, hookimpl
 
 HEADER = (
-    "source", "account", "entry_id", "timestamp", "asset", "amount", "fee",
-    "balance", "kind", "sub_account", "group_id", "description",
+    "source",
+    "account",
+    "entry_id",
+    "timestamp",
+    "asset",
+    "amount",
+    "fee",
+    "balance",
+    "kind",
+    "sub_account",
+    "group_id",
+    "description",
 )
 
 
@@ -49,5 +59,11 @@ class CsvSink(FileSink):
 
 @hookimpl
 def register_sinks(register: Callable[[SinkType], None]) -> None:
-    register(SinkType(name="csv", description="One CSV row per ledger entry, exact decimals.", open=CsvSink,
-                      demo_target="{path}.csv"))
+    register(
+        SinkType(
+            name="csv",
+            description="One CSV row per ledger entry, exact decimals.",
+            open=CsvSink,
+            demo_target="{path}.csv",
+        )
+    )

@@ -2,15 +2,26 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from ledgerport import Entry, RunInfo
 from ledgerport_csv import CsvSink
 
-RUN = RunInfo(source="x", source_title="X", account="acc", since=datetime(2024, 1, 1, tzinfo=UTC), until=datetime(2024, 2, 1, tzinfo=UTC))
+from ledgerport import Entry, RunInfo
+
+RUN = RunInfo(
+    source="x",
+    source_title="X",
+    account="acc",
+    since=datetime(2024, 1, 1, tzinfo=UTC),
+    until=datetime(2024, 2, 1, tzinfo=UTC),
+)
 
 
 def entry(n: int, **kw: object) -> Entry:
     base: dict[str, object] = {
-        "source": "x", "account": "acc", "entry_id": f"e{n}", "asset": "ETH", "amount": Decimal("1"),
+        "source": "x",
+        "account": "acc",
+        "entry_id": f"e{n}",
+        "asset": "ETH",
+        "amount": Decimal("1"),
         "timestamp": datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
     }
     return Entry(**{**base, **kw})  # type: ignore[arg-type]
@@ -20,11 +31,21 @@ def test_rows_byte_for_byte(tmp_path: Path) -> None:
     out = tmp_path / "o.csv"
     out.write_text("stale content from an earlier run\n")
     sink = CsvSink(str(out), RUN, None)
-    sink.write_entries([
-        entry(1, amount=Decimal("-1.000000000000000001"), fee=Decimal("1E-18"), balance=Decimal("2E+1"),
-              kind="withdrawal", sub_account="MAIN", group_id="g-1", description="line\nbreak"),
-        entry(2, amount=Decimal("-0"), balance=Decimal("0E-8"), asset="1INCH", kind="trade"),
-    ])
+    sink.write_entries(
+        [
+            entry(
+                1,
+                amount=Decimal("-1.000000000000000001"),
+                fee=Decimal("1E-18"),
+                balance=Decimal("2E+1"),
+                kind="withdrawal",
+                sub_account="MAIN",
+                group_id="g-1",
+                description="line\nbreak",
+            ),
+            entry(2, amount=Decimal("-0"), balance=Decimal("0E-8"), asset="1INCH", kind="trade"),
+        ]
+    )
     sink.close()
     assert out.read_bytes() == (
         b"source,account,entry_id,timestamp,asset,amount,fee,balance,kind,sub_account,group_id,description\n"

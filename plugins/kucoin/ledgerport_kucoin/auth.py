@@ -87,7 +87,8 @@ class KucoinAuth(httpx.Auth):
         self._offset_ms = server_ms - int(self._clock() * 1000)
         log.warning(
             "kucoin: the local clock is %.1fs %s the server's; signing with the server's time",
-            abs(self._offset_ms) / 1000, "behind" if self._offset_ms > 0 else "ahead of",
+            abs(self._offset_ms) / 1000,
+            "behind" if self._offset_ms > 0 else "ahead of",
         )
         return True
 

@@ -90,7 +90,7 @@ def biz_key(biz_type: str) -> str:
 
 
 _BY_KEY: dict[str, Kind] = {biz_key(name): kind for name, kind in (*BIZ_TYPES, *REQUEST_CODES)}
-_BY_SPELLING: dict[str, Kind] = {name: kind for name, kind in (*BIZ_TYPES, *REQUEST_CODES)}
+_BY_SPELLING: dict[str, Kind] = dict((*BIZ_TYPES, *REQUEST_CODES))
 """Grows by each known spelling met, so a spelling is normalised once per process, not once per record."""
 
 _SIGNS = {"in": 1, "out": -1}
@@ -155,13 +155,34 @@ def _entry(record: Mapping[str, Any], account: str) -> Entry:
     biz_type, created, sign = record["bizType"], record["createdAt"], _SIGNS[record["direction"]]
     amount, fee, balance = record["amount"], record["fee"], record["balance"]
     if not (
-        type(entry_id) is str and entry_id and type(asset) is str and asset and type(sub_account) is str
-        and sub_account and type(biz_type) is str and biz_type and type(created) is int and created >= 0
-        and type(amount) is str and type(fee) is str and type(balance) is str
+        type(entry_id) is str
+        and entry_id
+        and type(asset) is str
+        and asset
+        and type(sub_account) is str
+        and sub_account
+        and type(biz_type) is str
+        and biz_type
+        and type(created) is int
+        and created >= 0
+        and type(amount) is str
+        and type(fee) is str
+        and type(balance) is str
     ):
         raise TypeError("not the common case")
-    return _build(record, account, entry_id, asset, sub_account, biz_type, from_ms(created), sign,
-                  Decimal(amount), Decimal(fee), Decimal(balance))
+    return _build(
+        record,
+        account,
+        entry_id,
+        asset,
+        sub_account,
+        biz_type,
+        from_ms(created),
+        sign,
+        Decimal(amount),
+        Decimal(fee),
+        Decimal(balance),
+    )
 
 
 def _checked_entry(record: Mapping[str, Any], account: str) -> Entry:
@@ -194,8 +215,17 @@ def _checked_entry(record: Mapping[str, Any], account: str) -> Entry:
 
 
 def _build(
-    record: Mapping[str, Any], account: str, entry_id: str, asset: str, sub_account: str, biz_type: str,
-    timestamp: datetime, sign: int, amount: Decimal, fee: Decimal, balance: Decimal,
+    record: Mapping[str, Any],
+    account: str,
+    entry_id: str,
+    asset: str,
+    sub_account: str,
+    biz_type: str,
+    timestamp: datetime,
+    sign: int,
+    amount: Decimal,
+    fee: Decimal,
+    balance: Decimal,
 ) -> Entry:
     """A trade's context joins its legs (they share tradeId or orderId) and names its symbol; that of an
     unknown bizType may say what it was. Other contexts stay in `raw`, unparsed: most records need none."""

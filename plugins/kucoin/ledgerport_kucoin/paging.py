@@ -8,18 +8,33 @@ the fewest equal windows of at most 24 h − 2 ms (the second millisecond absorb
 microseconds): 32 windows for 31 days, where day-aligned 12 h windows would need 62, and every
 request counts under a rate budget. Window edges drift off midnight by a few milliseconds a day; nothing
 depends on where they fall, only on their tiling the range.
+
+KuCoin serves about a year of ledger history (`HISTORY`): a sync without `--since` starts there
+(`history_start`), and a `--since` before it is warned about.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from ledgerport import Page, PageRequest, Window, to_ms
 
 from .settings import Settings
 
-__all__ = ["LEDGERS_PATH", "MAX_SPAN_MS", "PAGE_WEIGHT", "WINDOW", "first_request", "following_request", "plan"]
+__all__ = [
+    "HISTORY",
+    "LEDGERS_PATH",
+    "MAX_SPAN_MS",
+    "PAGE_WEIGHT",
+    "POOL",
+    "WINDOW",
+    "first_request",
+    "following_request",
+    "history_start",
+    "plan",
+]
 
 log = logging.getLogger("ledgerport.kucoin")
 
@@ -30,6 +45,9 @@ HISTORY = timedelta(days=365)
 PAGE_WEIGHT = 10
 """Rate-limit weight of one ledger page: the larger of the documented values (10; newer docs say 2),
 so pacing pauses a little early rather than meeting a 429."""
+POOL = "management"
+"""KuCoin counts the weight of account endpoints, the ledger among them, in its Management pool;
+pacing against that pool's budget leaves the Spot and Futures pools' requests unaffected."""
 
 
 def plan(since: datetime, until: datetime, now: datetime | None = None) -> list[Window]:
@@ -43,7 +61,17 @@ def plan(since: datetime, until: datetime, now: datetime | None = None) -> list[
         )
     count = -(-(until - since) // WINDOW)
     edges = [since + (until - since) * i / count for i in range(count)] + [until]
-    return [Window(a, b) for a, b in zip(edges, edges[1:], strict=False)]
+    return [Window(a, b) for a, b in itertools.pairwise(edges)]
+
+
+def history_start(now: datetime | None = None) -> datetime:
+    """The first UTC midnight after `now − HISTORY`: the oldest day KuCoin surely still serves whole.
+
+    Rounded up to a day, so a first sync starts on a date a user recognises, and strictly after the
+    limit, so `plan`, which asks the clock again a moment later, has nothing to warn about.
+    """
+    oldest = ((now or datetime.now(UTC)) - HISTORY).astimezone(UTC)
+    return datetime.combine(oldest.date() + timedelta(days=1), time.min, UTC)
 
 
 def _ceil_ms(instant: datetime) -> int:
@@ -66,7 +94,7 @@ def _request(settings: Settings, window: Window, number: int) -> PageRequest:
         ("currentPage", str(number)),
         ("pageSize", str(settings.page_size)),
     ]
-    return PageRequest(path=LEDGERS_PATH, params=tuple(params), cost=PAGE_WEIGHT)
+    return PageRequest(path=LEDGERS_PATH, params=tuple(params), cost=PAGE_WEIGHT, pool=POOL)
 
 
 def first_request(settings: Settings, window: Window) -> PageRequest:

@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 
-from ledgerport import ConfigError, Secret
+from ledgerport import ConfigError, Secret, filtering
 
 __all__ = ["MAX_CURRENCIES", "Settings"]
 
@@ -46,13 +46,17 @@ def _page_size(_: Any, attribute: attrs.Attribute[int], value: int) -> None:
 
 @attrs.frozen(kw_only=True)
 class Settings:
-    """`[connectors.kucoin]` in the config file; credentials usually come from the environment."""
+    """`[connectors.kucoin]` in the config file; credentials usually come from the environment.
+
+    `currency`, `direction` and `biz_type` choose which entries KuCoin returns, so they are declared
+    with `filtering`: the engine then refuses to continue an output synced with other values.
+    """
 
     api_key: Secret = attrs.field(metadata={"env": "KUCOIN_API_KEY"})
     api_secret: Secret = attrs.field(metadata={"env": "KUCOIN_API_SECRET"})
     api_passphrase: Secret = attrs.field(metadata={"env": "KUCOIN_API_PASSPHRASE"})
     key_version: int = attrs.field(default=2, validator=_key_version, metadata={"env": "KUCOIN_API_KEY_VERSION"})
-    currency: tuple[str, ...] = attrs.field(default=(), validator=_currencies)
-    direction: str | None = attrs.field(default=None, validator=_direction)
-    biz_type: str | None = None
+    currency: tuple[str, ...] = filtering(default=(), validator=_currencies)
+    direction: str | None = filtering(default=None, validator=_direction)
+    biz_type: str | None = filtering(default=None)
     page_size: int = attrs.field(default=500, validator=_page_size)

@@ -9,18 +9,16 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
-
-import ledgerport.engine.plugins
-from ledgerport import AuthenticationError, Secret, Window
-from ledgerport.cli import cli
 from ledgerport_kucoin import Settings, paging
 from ledgerport_kucoin.auth import KucoinAuth, sign
 from ledgerport_kucoin.sandbox import Credentials, KucoinSandbox
 
+from ledgerport import AuthenticationError, Secret, Window
+from ledgerport.cli import cli
+
 SECRET = "f03a5284-5c39-4aaa-9b20-dea10bdcf8e3"
 TARGET = (
-    "/api/v1/accounts/ledgers?currency=BTC%2C1INCH&startAt=1704067199999&endAt=1704110400000"
-    "&currentPage=2&pageSize=500"
+    "/api/v1/accounts/ledgers?currency=BTC%2C1INCH&startAt=1704067199999&endAt=1704110400000&currentPage=2&pageSize=500"
 )
 # Computed by hand with openssl, not with the code under test:
 #   printf '%s' "1700000000123GET$TARGET" | openssl dgst -sha256 -hmac "$SECRET" -binary | base64
@@ -36,7 +34,9 @@ UNTIL = datetime(2024, 1, 3, tzinfo=UTC)
 
 def settings(**changes: Any) -> Settings:
     values: dict[str, Any] = {
-        "api_key": Secret("key-1"), "api_secret": Secret(SECRET), "api_passphrase": Secret("my-passphrase"),
+        "api_key": Secret("key-1"),
+        "api_secret": Secret(SECRET),
+        "api_passphrase": Secret("my-passphrase"),
         **changes,
     }
     return Settings(**values)
@@ -65,7 +65,9 @@ def test_the_request_the_engine_sends_is_signed_over_its_path_and_query_as_sent(
     headers = signed_request(auth, request).headers
     assert request.url.raw_path.decode() == TARGET
     assert (headers["KC-API-KEY"], headers["KC-API-TIMESTAMP"], headers["KC-API-KEY-VERSION"]) == (
-        "key-1", "1700000000123", str(version)
+        "key-1",
+        "1700000000123",
+        str(version),
     )
     assert (headers["KC-API-SIGN"], headers["KC-API-PASSPHRASE"]) == (SIGNATURE, PASSPHRASE)
 
@@ -111,17 +113,30 @@ def test_refused_credentials_stop_the_sync_naming_the_cause_not_the_secret(
 
 
 def test_a_wrong_secret_on_the_command_line_names_the_cause_and_hides_the_secret(
-    serve: Callable[..., tuple[KucoinSandbox, str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+    serve: Callable[..., tuple[KucoinSandbox, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    only_plugins: Callable[[str], None],
 ) -> None:
     sandbox, url = serve(days=2)
     for name, value in sandbox.credentials.env().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("KUCOIN_API_SECRET", "wrong-value-4242")
-    monkeypatch.setenv("LEDGERPORT_PLUGINS", "kucoin,csv")
-    monkeypatch.setattr(ledgerport.engine.plugins, "_default", [])
+    only_plugins("kucoin,csv")
     result = CliRunner().invoke(
-        cli, ["sync", "kucoin", "--base-url", url, "--since", "2024-01-01", "--until", "2024-01-03",
-              "--sink", f"csv:{tmp_path / 'out.csv'}"],
+        cli,
+        [
+            "sync",
+            "kucoin",
+            "--base-url",
+            url,
+            "--since",
+            "2024-01-01",
+            "--until",
+            "2024-01-03",
+            "--sink",
+            f"csv:{tmp_path / 'out.csv'}",
+        ],
     )
     assert result.exit_code == 1
     assert "authentication failed: the signature was refused" in result.output

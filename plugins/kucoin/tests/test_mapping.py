@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from ledgerport_kucoin.mapping import kind_of, parse_context, to_entry
 
 from ledgerport import BadRecordError, Kind
-from ledgerport_kucoin.mapping import kind_of, parse_context, to_entry
 
 # The seed page's bizType table, as printed there, plus `Exchange` from live spot data.
 SEED_TABLE = """Assets Transferred in After Upgrading|Deposit|Withdrawal|Transfer|Trade_Exchange|Vote for Coin|
@@ -19,15 +19,29 @@ Public Offering Purchase|Send red envelope|Open red envelope|Staking|LockDrop Ve
 Refunded Fees|KCS Pay Fees|Margin Trade|Loans|Borrowings|Debt Repayment|Loans Repaid|Lendings|Pool transactions|
 Instant Exchange|Sub-account transfer|Liquidation Fees|Soft Staking Profits|Voting Earnings|Redemption of Voting|
 Convert to KCS|Exchange"""
-CODES = ["DEPOSIT", "WITHDRAW", "TRANSFER", "SUB_TRANSFER", "TRADE_EXCHANGE", "MARGIN_EXCHANGE", "KUCOIN_BONUS",
-         "BROKER_TRANSFER"]
+CODES = [
+    "DEPOSIT",
+    "WITHDRAW",
+    "TRANSFER",
+    "SUB_TRANSFER",
+    "TRADE_EXCHANGE",
+    "MARGIN_EXCHANGE",
+    "KUCOIN_BONUS",
+    "BROKER_TRANSFER",
+]
 
 
 def item(**changes: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "id": "611a1e7c6a053300067a88d9", "currency": "ETH", "amount": "1.000000000000000001",
-        "fee": "0.000000000000000001", "balance": "12.500000000000000000", "accountType": "TRADE",
-        "bizType": "Trade_Exchange", "direction": "out", "createdAt": 1629101692950,
+        "id": "611a1e7c6a053300067a88d9",
+        "currency": "ETH",
+        "amount": "1.000000000000000001",
+        "fee": "0.000000000000000001",
+        "balance": "12.500000000000000000",
+        "accountType": "TRADE",
+        "bizType": "Trade_Exchange",
+        "direction": "out",
+        "createdAt": 1629101692950,
         "context": '{"symbol":"ETH-USDT","orderId":"o-1","tradeId":"t-1"}',
     }
     return {**base, **changes}
@@ -38,7 +52,10 @@ def test_an_outgoing_trade_leg_keeps_every_digit_and_the_fee_inside_the_amount()
     assert (entry.source, entry.account, entry.entry_id) == ("kucoin", "acc", "611a1e7c6a053300067a88d9")
     assert entry.timestamp == datetime(2021, 8, 16, 8, 14, 52, 950000, tzinfo=UTC)
     assert (entry.asset, entry.amount, entry.fee, entry.balance) == (
-        "ETH", Decimal("-1.000000000000000001"), Decimal("0.000000000000000001"), Decimal("12.5")
+        "ETH",
+        Decimal("-1.000000000000000001"),
+        Decimal("0.000000000000000001"),
+        Decimal("12.5"),
     )
     assert (entry.kind, entry.sub_account, entry.group_id) == (Kind.TRADE, "TRADE", "t-1")
     assert entry.description == "Trade_Exchange ETH-USDT"
@@ -48,7 +65,11 @@ def test_an_outgoing_trade_leg_keeps_every_digit_and_the_fee_inside_the_amount()
 def test_an_incoming_entry_is_positive() -> None:
     entry = to_entry(item(direction="in", bizType="Deposit", context="", currency="1INCH", amount="250"), "acc")
     assert (entry.amount, entry.kind, entry.group_id, entry.description, entry.asset) == (
-        Decimal(250), Kind.DEPOSIT, "", "Deposit", "1INCH"
+        Decimal(250),
+        Kind.DEPOSIT,
+        "",
+        "Deposit",
+        "1INCH",
     )
 
 
@@ -62,11 +83,20 @@ def test_every_documented_biz_type_and_code_is_known(name: str, caplog: pytest.L
 @pytest.mark.parametrize(
     ("spelling", "kind"),
     [
-        ("Sub-account transfer", Kind.TRANSFER), ("SUB_ACCOUNT_TRANSFER", Kind.TRANSFER),
-        ("sub account transfer", Kind.TRANSFER), ("SUB_TRANSFER", Kind.TRANSFER), ("trade exchange", Kind.TRADE),
-        ("TRADE-EXCHANGE", Kind.TRADE), ("exchange", Kind.TRADE), ("WITHDRAW", Kind.WITHDRAWAL),
-        ("withdrawal", Kind.WITHDRAWAL), ("Loans Repaid", Kind.REPAYMENT), ("Borrowings", Kind.LOAN),
-        ("KCS Pay Fees", Kind.FEE), ("airdrop fork", Kind.REWARD), ("Staking Profits", Kind.REWARD),
+        ("Sub-account transfer", Kind.TRANSFER),
+        ("SUB_ACCOUNT_TRANSFER", Kind.TRANSFER),
+        ("sub account transfer", Kind.TRANSFER),
+        ("SUB_TRANSFER", Kind.TRANSFER),
+        ("trade exchange", Kind.TRADE),
+        ("TRADE-EXCHANGE", Kind.TRADE),
+        ("exchange", Kind.TRADE),
+        ("WITHDRAW", Kind.WITHDRAWAL),
+        ("withdrawal", Kind.WITHDRAWAL),
+        ("Loans Repaid", Kind.REPAYMENT),
+        ("Borrowings", Kind.LOAN),
+        ("KCS Pay Fees", Kind.FEE),
+        ("airdrop fork", Kind.REWARD),
+        ("Staking Profits", Kind.REWARD),
     ],
 )
 def test_biz_types_match_whatever_the_case_and_separators(spelling: str, kind: Kind) -> None:
@@ -86,8 +116,10 @@ def test_an_unknown_biz_type_is_kept_as_other_with_a_warning(caplog: pytest.LogC
         ("", {}),
         (None, {}),
         ('{"orderId":"o-9","txId":"0xabc"}', {"orderId": "o-9", "txId": "0xabc"}),
-        ("{'symbol': '1INCH-USDT', 'orderId': 'o-2', 'tradeId': 't-2'}",
-         {"symbol": "1INCH-USDT", "orderId": "o-2", "tradeId": "t-2"}),
+        (
+            "{'symbol': '1INCH-USDT', 'orderId': 'o-2', 'tradeId': 't-2'}",
+            {"symbol": "1INCH-USDT", "orderId": "o-2", "tradeId": "t-2"},
+        ),
         ("not json at all", {}),
         ("[1, 2]", {}),
     ],

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import attrs
 import httpx
 import pytest
+from ledgerport_kucoin import KucoinConnector, Settings, answers, paging
 
 import ledgerport
 from ledgerport import (
@@ -23,7 +26,6 @@ from ledgerport import (
     Window,
     to_ms,
 )
-from ledgerport_kucoin import Settings, answers, paging
 
 SETTINGS = Settings(api_key=Secret("k"), api_secret=Secret("s"), api_passphrase=Secret("p"))
 REQUEST = PageRequest(path=paging.LEDGERS_PATH)
@@ -38,7 +40,7 @@ def test_windows_tile_the_range_and_their_requests_cover_both_edges_within_24_ho
     since, until = datetime(2024, 1, 1, 5, 30, tzinfo=UTC), datetime(2024, 1, 3, 0, 0, 0, 250, tzinfo=UTC)
     windows = paging.plan(since, until, now=NOW)
     assert windows[0].start == since and windows[-1].end == until
-    assert all(a.end == b.start for a, b in zip(windows, windows[1:]))
+    assert all(a.end == b.start for a, b in itertools.pairwise(windows))
     assert len(windows) == 2 and all(w.end - w.start <= paging.WINDOW for w in windows)
     month = paging.plan(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC), now=NOW)
     assert len(month) == 32, "the fewest windows under 24 h: one more than the days"
@@ -59,21 +61,56 @@ def test_a_range_older_than_a_year_is_warned_about(caplog: pytest.LogCaptureFixt
     assert "more than a year ago; KuCoin serves about one year" in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("now", "first_day"),  # a year back falls on midnight exactly, within a day, and a day later in UTC
+    [
+        (NOW, datetime(2023, 6, 3, tzinfo=UTC)),
+        (NOW + timedelta(hours=13, microseconds=7), datetime(2023, 6, 3, tzinfo=UTC)),
+        (datetime(2024, 6, 1, 23, 30, tzinfo=timezone(timedelta(hours=-5))), datetime(2023, 6, 4, tzinfo=UTC)),
+    ],
+)
+def test_history_starts_at_the_first_midnight_kucoin_still_serves_and_is_not_warned_about(
+    now: datetime, first_day: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    start = paging.history_start(now)
+    assert start == first_day and start.tzinfo is UTC
+    assert now - paging.HISTORY < start <= now - paging.HISTORY + timedelta(days=1)
+    with caplog.at_level(logging.WARNING, logger="ledgerport.kucoin"):
+        paging.plan(start, now, now=now + timedelta(minutes=5))  # planned a little later, as a sync does
+    assert caplog.text == ""
+
+
 def test_filters_and_page_size_go_on_every_request_and_pages_run_to_total_page() -> None:
     settings = Settings(
-        api_key=Secret("k"), api_secret=Secret("s"), api_passphrase=Secret("p"),
-        currency=("BTC", "1INCH"), direction="in", biz_type="TRADE_EXCHANGE", page_size=10,
+        api_key=Secret("k"),
+        api_secret=Secret("s"),
+        api_passphrase=Secret("p"),
+        currency=("BTC", "1INCH"),
+        direction="in",
+        biz_type="TRADE_EXCHANGE",
+        page_size=10,
     )
     window = Window(datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, 12, tzinfo=UTC))
     first = paging.first_request(settings, window)
     assert [name for name, _ in first.params] == [
-        "currency", "direction", "bizType", "startAt", "endAt", "currentPage", "pageSize"
+        "currency",
+        "direction",
+        "bizType",
+        "startAt",
+        "endAt",
+        "currentPage",
+        "pageSize",
     ]
     assert params(first) == {
-        "currency": "BTC,1INCH", "direction": "in", "bizType": "TRADE_EXCHANGE", "startAt": "1704067199999",
-        "endAt": "1704110400000", "currentPage": "1", "pageSize": "10",
+        "currency": "BTC,1INCH",
+        "direction": "in",
+        "bizType": "TRADE_EXCHANGE",
+        "startAt": "1704067199999",
+        "endAt": "1704110400000",
+        "currentPage": "1",
+        "pageSize": "10",
     }
-    assert first.cost == paging.PAGE_WEIGHT
+    assert (first.path, first.cost, first.pool) == (paging.LEDGERS_PATH, paging.PAGE_WEIGHT, "management")
     second = paging.following_request(settings, window, Page(request=first, records=[], cursor=(1, 3)))
     assert second is not None and params(second)["currentPage"] == "2"
     assert paging.following_request(settings, window, Page(request=first, records=[], cursor=(3, 3))) is None
@@ -86,8 +123,12 @@ def answer(status: int, body: Any, **headers: str) -> httpx.Response:
 
 def test_a_page_and_its_rate_budget_are_read() -> None:
     data = {"currentPage": 2, "pageSize": 10, "totalNum": 25, "totalPage": 3, "items": [{"id": "a"}]}
-    page = answers.read(REQUEST, answer(200, {"code": "200000", "data": data},
-                                        **{"gw-ratelimit-remaining": "1990", "gw-ratelimit-reset": "29500"}))
+    page = answers.read(
+        REQUEST,
+        answer(
+            200, {"code": "200000", "data": data}, **{"gw-ratelimit-remaining": "1990", "gw-ratelimit-reset": "29500"}
+        ),
+    )
     assert (page.records, page.cursor, page.budget) == ([{"id": "a"}], (2, 3), RateBudget(1990, 29.5))
 
 
@@ -95,9 +136,14 @@ def test_a_page_and_its_rate_budget_are_read() -> None:
 @pytest.mark.parametrize(
     ("code", "cause"),
     [
-        ("400001", "header is missing"), ("400002", "KC-API-TIMESTAMP"), ("400003", "API key was not found"),
-        ("400004", "passphrase is wrong"), ("400005", "signature was refused"), ("400006", "allow list"),
-        ("400007", "General permission"), ("411100", "frozen"),
+        ("400001", "header is missing"),
+        ("400002", "KC-API-TIMESTAMP"),
+        ("400003", "API key was not found"),
+        ("400004", "passphrase is wrong"),
+        ("400005", "signature was refused"),
+        ("400006", "allow list"),
+        ("400007", "General permission"),
+        ("411100", "frozen"),
     ],
 )
 def test_refusals_are_authentication_errors_even_with_http_200(status: int, code: str, cause: str) -> None:
@@ -139,6 +185,18 @@ def test_429_waits_for_the_reset_in_milliseconds() -> None:
     assert info.value.retry_after == 0.04
 
 
+def unreachable(**fields: Any) -> ledgerport.SyncRequest:
+    """A request to a port nothing listens on: any request sent would fail, so a ConfigError came first."""
+    return ledgerport.SyncRequest(
+        source="kucoin",
+        since=NOW - timedelta(days=1),
+        until=NOW,
+        sinks=["csv:-"],
+        base_url="http://127.0.0.1:9",
+        **fields,
+    )
+
+
 @pytest.mark.parametrize(
     ("option", "message"),
     [
@@ -152,17 +210,28 @@ def test_429_waits_for_the_reset_in_milliseconds() -> None:
 def test_invalid_settings_are_refused_before_any_request(option: str, message: str, registry: Any) -> None:
     env = {"KUCOIN_API_KEY": "k", "KUCOIN_API_SECRET": "s", "KUCOIN_API_PASSPHRASE": "p"}
     with pytest.raises(ConfigError, match=message):
-        ledgerport.sync("kucoin", since=NOW - timedelta(days=1), until=NOW, sinks=["csv:-"], options=[option],
-                        env=env, registry=registry, base_url="http://127.0.0.1:9")
+        ledgerport.sync(unreachable(options=[option]), env=env, registry=registry)
 
 
 def test_missing_credentials_name_their_environment_variables(registry: Any) -> None:
-    with pytest.raises(ConfigError, match="KUCOIN_API_KEY.*KUCOIN_API_SECRET.*KUCOIN_API_PASSPHRASE"):
-        ledgerport.sync("kucoin", since=NOW - timedelta(days=1), until=NOW, sinks=["csv:-"], env={},
-                        registry=registry, base_url="http://127.0.0.1:9")
+    with pytest.raises(ConfigError, match=r"KUCOIN_API_KEY.*KUCOIN_API_SECRET.*KUCOIN_API_PASSPHRASE"):
+        ledgerport.sync(unreachable(), env={}, registry=registry)
+
+
+def test_the_filters_are_the_settings_that_choose_entries() -> None:
+    filters = {field.name for field in attrs.fields(Settings) if field.metadata.get("filter")}
+    assert filters == {"currency", "direction", "biz_type"}
+    assert (SETTINGS.currency, SETTINGS.direction, SETTINGS.biz_type) == ((), None, None)
 
 
 def test_the_connector_is_registered_with_the_public_api_as_default(registry: Any) -> None:
     connector = registry.connector("kucoin")
-    assert (connector.default_base_url, connector.settings) == ("https://api.kucoin.com", Settings)
+    assert connector is KucoinConnector
+    assert (connector.name, connector.title, connector.default_base_url, connector.settings_class) == (
+        "kucoin",
+        "KuCoin",
+        "https://api.kucoin.com",
+        Settings,
+    )
+    assert not connector.needs_account
     assert Settings(api_key=Secret("k"), api_secret=Secret("s"), api_passphrase=Secret("p")).key_version == 2

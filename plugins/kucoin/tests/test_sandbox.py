@@ -13,13 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
-
-from ledgerport import Secret, to_ms
 from ledgerport_kucoin import Settings
 from ledgerport_kucoin.auth import KucoinAuth
 from ledgerport_kucoin.mapping import biz_key
 from ledgerport_kucoin.sandbox import KucoinSandbox, RateLimit
 from ledgerport_kucoin.sandbox.ledger import DAY_MS, SPELLINGS
+
+from ledgerport import Secret, to_ms
 
 LEDGERS = "/api/v1/accounts/ledgers"
 JAN1 = to_ms(datetime(2024, 1, 1, tzinfo=UTC))
@@ -35,8 +35,9 @@ def client(serve: Callable[..., tuple[KucoinSandbox, str]]) -> Iterator[Client]:
     def start(**options: Any) -> httpx.Client:
         sandbox, url = serve(**options)
         creds = sandbox.credentials
-        settings = Settings(api_key=Secret(creds.key), api_secret=Secret(creds.secret),
-                            api_passphrase=Secret(creds.passphrase))
+        settings = Settings(
+            api_key=Secret(creds.key), api_secret=Secret(creds.secret), api_passphrase=Secret(creds.passphrase)
+        )
         clients.append(httpx.Client(base_url=url, auth=KucoinAuth(settings, url)))
         clients[-1].sandbox = sandbox  # type: ignore[attr-defined]
         return clients[-1]
@@ -134,7 +135,8 @@ def test_the_weight_budget_is_reported_and_refused_with_429000(client: Client) -
 def test_the_sandbox_runs_as_a_command_for_a_user_to_try() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "ledgerport_kucoin.sandbox", "--days", "3"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
-import ledgerport.engine.plugins
-from ledgerport import BadRecordError, SourceError, from_ms
-from ledgerport.cli import cli
 from ledgerport_kucoin import paging
 from ledgerport_kucoin.sandbox import Faults, KucoinSandbox, RateLimit
+
+import ledgerport.engine.plugins
+from ledgerport import BadRecordError, ConfigError, SourceError, from_ms
+from ledgerport.cli import cli
 
 Serve = Callable[..., tuple[KucoinSandbox, str]]
 Run = Callable[..., tuple[ledgerport.SyncReport, list[dict[str, str]]]]
@@ -29,8 +29,13 @@ QUIET = [datetime(2024, 1, day, tzinfo=UTC) for day in (4, 5, 11, 12)]
 def truth(rows: list[dict[str, Any]]) -> list[tuple[str, str, str, str, str]]:
     """What the CSV must hold for the sandbox's raw rows: id, time, signed amount (fee included), fee, balance."""
     return [
-        (row["id"], from_ms(row["createdAt"]).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-         ("-" if row["direction"] == "out" else "") + row["amount"], row["fee"], row["balance"])
+        (
+            row["id"],
+            from_ms(row["createdAt"]).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            ("-" if row["direction"] == "out" else "") + row["amount"],
+            row["fee"],
+            row["balance"],
+        )
         for row in rows
     ]
 
@@ -59,6 +64,7 @@ def test_every_entry_of_the_range_once_across_quiet_days_and_edges(serve: Serve,
     days = {row["timestamp"][:10] for row in rows}
     assert {"2024-01-03", "2024-01-06", "2024-01-10", "2024-01-13"} <= days
     assert report.windows == len(paging.plan(SINCE, UNTIL, now=UNTIL)) == 15 and report.entries == len(rows)
+    assert (report.since, report.until, report.streams) == (SINCE, UNTIL, ("classic",))
 
 
 def test_legs_sharing_a_millisecond_across_page_boundaries_come_once(serve: Serve, run: Run) -> None:
@@ -101,20 +107,34 @@ def test_502_html_pages_and_late_answers_are_retried(serve: Serve, run: Run) -> 
 
 
 def test_done_when_cli_sync_under_a_small_budget_and_502s_writes_the_range_exactly_once(
-    serve: Serve, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    serve: Serve, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, only_plugins: Callable[[str], None]
 ) -> None:
     sandbox, url = serve(
-        seed=2024, start=datetime(2023, 12, 31, tzinfo=UTC), days=62,
-        rate_limit=RateLimit(limit=100, period=0.05), faults=Faults(bad_gateway=0.04, seed=9),
+        seed=2024,
+        start=datetime(2023, 12, 31, tzinfo=UTC),
+        days=62,
+        rate_limit=RateLimit(limit=100, period=0.05),
+        faults=Faults(bad_gateway=0.04, seed=9),
     )
     for name, value in sandbox.credentials.env().items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("LEDGERPORT_PLUGINS", "kucoin,csv")
-    monkeypatch.setattr(ledgerport.engine.plugins, "_default", [])
+    only_plugins("kucoin,csv")
     out = tmp_path / "out.csv"
     result = CliRunner().invoke(
-        cli, ["sync", "kucoin", "--base-url", url, "--since", "2024-01-01", "--until", "2024-03-01",
-              "--sink", f"csv:{out}", "--json"],
+        cli,
+        [
+            "sync",
+            "kucoin",
+            "--base-url",
+            url,
+            "--since",
+            "2024-01-01",
+            "--until",
+            "2024-03-01",
+            "--sink",
+            f"csv:{out}",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     rows = out.read_text().splitlines()[1:]
@@ -139,9 +159,16 @@ def test_an_unknown_biz_type_is_written_as_other_with_a_warning(
     serve: Serve, run: Run, caplog: pytest.LogCaptureFixture
 ) -> None:
     odd = {
-        "id": "65a0000000000000000000ff", "currency": "KCS", "amount": "3.5", "fee": "0", "balance": "3.5",
-        "accountType": "MAIN", "bizType": "Quantum Yield Farming", "direction": "in",
-        "createdAt": 1704103200000, "context": "",
+        "id": "65a0000000000000000000ff",
+        "currency": "KCS",
+        "amount": "3.5",
+        "fee": "0",
+        "balance": "3.5",
+        "accountType": "MAIN",
+        "bizType": "Quantum Yield Farming",
+        "direction": "in",
+        "createdAt": 1704103200000,
+        "context": "",
     }
     sandbox, url = serve(seed=17, days=2, extra_records=[odd])
     with caplog.at_level(logging.WARNING, logger="ledgerport.kucoin"):
@@ -156,7 +183,8 @@ def test_filters_reach_the_exchange(serve: Serve, run: Run) -> None:
     since, until = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 4, tzinfo=UTC)
     _, rows = run(sandbox, url, since, until, options=["kucoin.currency=1INCH,ETH", "kucoin.direction=in"])
     expected = [
-        row for row in sandbox.expected(since, until)
+        row
+        for row in sandbox.expected(since, until)
         if row["currency"] in ("1INCH", "ETH") and row["direction"] == "in"
     ]
     assert expected and written(rows) == truth(expected)
@@ -164,8 +192,36 @@ def test_filters_reach_the_exchange(serve: Serve, run: Run) -> None:
     assert trades and {row["kind"] for row in trades} == {"trade"}
 
 
+def test_an_output_is_not_continued_with_other_filters(serve: Serve, run: Run, tmp_path: Path) -> None:
+    sandbox, url = serve(seed=19, days=3)
+    state = tmp_path / "state.db"
+    since, until = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 3, tzinfo=UTC)
+    run(sandbox, url, since, until, options=["kucoin.currency=BTC"], state=state)
+    requests = sandbox.stats.requests
+    for option in ("kucoin.currency=ETH", "kucoin.direction=in", "kucoin.biz_type=DEPOSIT"):
+        with pytest.raises(ConfigError, match="was synced with other settings"):
+            run(sandbox, url, since, until + timedelta(days=1), options=["kucoin.currency=BTC", option], state=state)
+    assert sandbox.stats.requests == requests  # refused before asking KuCoin anything
+    # settings that do not choose entries may change: the output continues where it stopped
+    report, rows = run(
+        sandbox,
+        url,
+        None,
+        until + timedelta(days=1),
+        state=state,
+        options=["kucoin.currency=BTC", "kucoin.page_size=10"],
+    )
+    expected = [row for row in sandbox.expected(since, until + timedelta(days=1)) if row["currency"] == "BTC"]
+    assert report.since == until and expected and written(rows) == truth(expected)
+
+
 def test_an_error_sent_with_http_200_stops_the_sync(serve: Serve, run: Run) -> None:
     sandbox, url = serve(days=2)
     with pytest.raises(SourceError, match="code 400100: bizType 'LOTTERY' is not supported, HTTP 200"):
-        run(sandbox, url, datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 2, tzinfo=UTC),
-            options=["kucoin.biz_type=LOTTERY"])
+        run(
+            sandbox,
+            url,
+            datetime(2024, 1, 1, tzinfo=UTC),
+            datetime(2024, 1, 2, tzinfo=UTC),
+            options=["kucoin.biz_type=LOTTERY"],
+        )

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ledgerport import SinkType, Transaction, format_decimal, hookimpl
-from ledgerport import JournalTextSink
+from ledgerport import JournalTextSink, SinkType, Transaction, format_decimal, hookimpl
 
 _BARE = re.compile(r"[A-Za-z]+")
 _UNSAFE = re.compile(r"[;|\s]+")
@@ -64,5 +63,12 @@ class LedgerSink(JournalTextSink):
 
 @hookimpl
 def register_sinks(register: Callable[[SinkType], None]) -> None:
-    register(SinkType(name="ledger", description="A journal for hledger and ledger-cli.", open=LedgerSink,
-                      demo_target="{path}.journal"))
+    register(
+        SinkType(
+            name="ledger",
+            description="A journal for hledger and ledger-cli.",
+            open=LedgerSink,
+            demo_target="{path}.journal",
+            checks=("hledger -f {path} check -s", "ledger --pedantic -f {path} balance"),
+        )
+    )

@@ -8,10 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from ledgerport_ledger import LedgerSink, ledger_commodity
 
 from ledgerport import SinkType, StateError
-from ledgerport.testing import asset_sums, assert_golden, hledger, ledger, run_sink, sample_entries
-from ledgerport_ledger import LedgerSink, ledger_commodity
+from ledgerport.testing import assert_golden, asset_sums, hledger, ledger, run_sink, sample_entries
 
 GOLDEN = Path(__file__).parent / "golden" / "sample.journal"
 SINK = SinkType(name="ledger", description="", open=LedgerSink)
@@ -31,8 +31,9 @@ def test_both_tools_accept_it_strictly_and_it_matches_the_golden_file(journal: P
 
 
 def test_holdings_per_commodity_equal_the_exact_signed_sum_of_the_entries(journal: Path) -> None:
-    rows = csv.DictReader(io.StringIO(hledger(journal, "balance", "^Assets:Demo", "-O", "csv", "--layout=bare",
-                                              "-N", "--depth", "2")))
+    rows = csv.DictReader(
+        io.StringIO(hledger(journal, "balance", "^Assets:Demo", "-O", "csv", "--layout=bare", "-N", "--depth", "2"))
+    )
     assert {row["commodity"]: Decimal(row["balance"]) for row in rows} == asset_sums(sample_entries())
 
 

@@ -8,8 +8,15 @@ NAME = "onekonto"
 LEDGER_PATH = "/api/v1/accounting/ledger/{account}"
 DEFAULT_LOGIN_PATH = "/api/v1/identity/jwt"
 EVENT_TYPES = (
-    "invalid", "deposit", "withdrawal", "transferSent", "transferReceived",
-    "trade", "manual", "order", "initialBalances",
+    "invalid",
+    "deposit",
+    "withdrawal",
+    "transferSent",
+    "transferReceived",
+    "trade",
+    "manual",
+    "order",
+    "initialBalances",
 )
 
 

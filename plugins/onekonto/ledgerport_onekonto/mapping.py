@@ -12,6 +12,7 @@ warning, never dropped.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -72,6 +73,18 @@ def _classify(record: dict[str, Any], record_id: str) -> tuple[Kind, int, str, t
     return Kind.OTHER, OWN, event, (), ""
 
 
+def _event_time(record: dict[str, Any], record_id: str) -> datetime:
+    try:
+        return parse_event_time(record.get("eventTime"))
+    except ValueError as exc:
+        raise _bad(record_id, "eventTime", str(exc)) from None
+
+
+def event_time(record: Any) -> datetime:
+    """When a record happened, in UTC, as its entry has it; raises BadRecordError naming the record."""
+    return _event_time(record, _record_id(record))
+
+
 def to_entry(record: Any, account: str) -> Entry:
     """The canonical entry for one record; raises BadRecordError naming the record and the field."""
     record_id = _record_id(record)
@@ -81,10 +94,7 @@ def to_entry(record: Any, account: str) -> Entry:
         raise _bad(record_id, "amount", "missing") from None
     except ValueError as exc:
         raise _bad(record_id, "amount", str(exc)) from None
-    try:
-        timestamp = parse_event_time(record.get("eventTime"))
-    except ValueError as exc:
-        raise _bad(record_id, "eventTime", str(exc)) from None
+    timestamp = _event_time(record, record_id)
     asset = record.get("asset")
     if not isinstance(asset, str) or not asset:
         raise _bad(record_id, "asset", f"missing or empty: {asset!r}")

@@ -24,11 +24,12 @@ from urllib.parse import quote
 import attrs
 import httpx
 
-from ledgerport import BadRecordError, Page, PageRequest, SourceError, SyncContext, Window
+from ledgerport import BadRecordError, Page, PageRequest, SourceError, Window
 
 from .api import LEDGER_PATH, NAME
 from .errors import describe, error_for
 from .eventtime import format_query_time
+from .settings import Settings
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -52,14 +53,23 @@ def plan(since: datetime, until: datetime, size: timedelta) -> list[Window]:
     return [Window(start, end) for start, end in pairwise(edges)]
 
 
-def request_for(ctx: SyncContext, window: Window, resume: Resume | None) -> PageRequest:
-    settings = ctx.settings
+def _request(settings: Settings, account: str, params: list[tuple[str, str]]) -> PageRequest:
+    """A ledger request with `params`, then the selection's filters."""
+    filters = [(name, value) for name, value in (("asset", settings.asset), ("type", settings.type)) if value]
+    return PageRequest(path=LEDGER_PATH.format(account=quote(account, safe="")), params=(*params, *filters))
+
+
+def request_for(settings: Settings, account: str, window: Window, resume: Resume | None) -> PageRequest:
     params = [("max", str(settings.max + (resume.repeated if resume else 0)))]
     if resume is not None:
         params.append(("startAtOrdering", str(resume.ordering)))
     params += [("startTimeUtc", format_query_time(window.start)), ("endTimeUtc", format_query_time(window.end))]
-    params += [(name, value) for name, value in (("asset", settings.asset), ("type", settings.type)) if value]
-    return PageRequest(path=LEDGER_PATH.format(account=quote(ctx.account, safe="")), params=tuple(params))
+    return _request(settings, account, params)
+
+
+def first_transaction(settings: Settings, account: str) -> PageRequest:
+    """The ledger's first transaction of the selection: no time bounds, and the answer ascends by ordering."""
+    return _request(settings, account, [("max", "1")])
 
 
 def _ordering(record: Any) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from ledgerport import ConfigError, Secret
+from ledgerport import ConfigError, Secret, filtering
 
 from .api import DEFAULT_LOGIN_PATH, EVENT_TYPES, NAME
 
@@ -14,7 +14,8 @@ class Settings:
     """`[connectors.onekonto]` in the config file, `ONEKONTO_*` in the environment, `--set onekonto.FIELD=...`.
 
     `max` is the page size asked for: a server that caps it lower is fine, since paging goes on
-    until a page brings nothing new. `window_hours` sizes the windows (each one a commit).
+    until a page brings nothing new. `window_hours` sizes the windows (each one a commit). `asset`
+    and `type` choose which transactions the ledger returns, so an output keeps the ones it began with.
     """
 
     user: str = attrs.field(metadata={"env": "ONEKONTO_USER"})
@@ -22,8 +23,8 @@ class Settings:
     login_path: str = DEFAULT_LOGIN_PATH
     max: int = 100
     window_hours: int = 24
-    asset: str | None = None
-    type: str | None = None
+    asset: str | None = filtering(default=None)
+    type: str | None = filtering(default=None)
 
     def check(self) -> None:
         """Raise a ConfigError naming the field. Not attrs validators: the settings loader would

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import decimal
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -16,9 +16,9 @@ from typing import Any, ClassVar
 
 import attrs
 import pytest
-
-from ledgerport import Registry, RetryPolicy, SandboxServer, SyncReport, sync
 from ledgerport_onekonto.sandbox import Ledger, Sandbox, Transaction, generate_ledger
+
+from ledgerport import Registry, RetryPolicy, SandboxServer, SyncReport, SyncRequest, sync
 
 
 @attrs.frozen
@@ -42,19 +42,25 @@ class Kit:
         self.servers: list[SandboxServer] = []
         self.registry = Registry.load(env={"LEDGERPORT_PLUGINS": "onekonto,csv"})
 
-    def serve(self, **options: Any) -> Served:
-        """A sandbox over the session's ledger on 127.0.0.1; `options` go to `Sandbox`."""
-        sandbox = Sandbox(self.ledger, **{"user": self.USER, "password": self.PASSWORD, **options})
+    def serve(self, ledger: Ledger | None = None, **options: Any) -> Served:
+        """A sandbox on 127.0.0.1 over `ledger` (default: the session's); `options` go to `Sandbox`."""
+        served = self.ledger if ledger is None else ledger  # an empty ledger is falsy
+        sandbox = Sandbox(served, **{"user": self.USER, "password": self.PASSWORD, **options})
         self.servers.append(SandboxServer(sandbox).start())
         return Served(sandbox, self.servers[-1].url)
 
-    def sync(self, url: str | None, **overrides: Any) -> SyncReport:
-        """`ledgerport.sync` of the test range into `out`; keyword arguments override."""
-        options: dict[str, Any] = {
-            "since": self.SINCE, "until": self.UNTIL, "sinks": [f"csv:{self.out}"], "base_url": url,
-            "account": self.ACCOUNT, "env": self.CREDENTIALS, "registry": self.registry, "retry": self.FAST_RETRY,
-        }
-        return sync("onekonto", **{**options, **overrides})
+    def sync(self, url: str | None, env: Mapping[str, str] = CREDENTIALS, **overrides: Any) -> SyncReport:
+        """`ledgerport.sync` of the test range into `out`; keyword arguments override the `SyncRequest`."""
+        request = SyncRequest(
+            source="onekonto",
+            since=self.SINCE,
+            until=self.UNTIL,
+            sinks=[f"csv:{self.out}"],
+            base_url=url,
+            account=self.ACCOUNT,
+            retry=self.FAST_RETRY,
+        )
+        return sync(attrs.evolve(request, **overrides), registry=self.registry, env=env)
 
     def rows(self, path: Path | None = None) -> list[dict[str, str]]:
         with (path or self.out).open(newline="", encoding="utf-8") as file:

@@ -7,20 +7,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-
-from ledgerport.engine import plugins
-from ledgerport.cli import cli
 from ledgerport_onekonto.api import password_digest
 from ledgerport_onekonto.sandbox import Faults, TickingClock
+
+from ledgerport.cli import cli
 
 Invoke = Callable[..., Result]
 
 
 @pytest.fixture
-def invoke(kit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+def invoke(kit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, only_plugins: Callable[[str], None]) -> Invoke:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(plugins, "_default", [])
-    monkeypatch.setenv(plugins.PLUGINS_ENV, "onekonto,csv")
+    only_plugins("onekonto,csv")
     monkeypatch.setenv("LEDGERPORT_STATE", str(tmp_path / "state.db"))
     for name, value in kit.CREDENTIALS.items():
         monkeypatch.setenv(name, value)
@@ -32,16 +30,27 @@ def invoke(kit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
 
 
 def sync_args(kit, url: str, *extra: str) -> list[str]:
-    return ["sync", "onekonto", "--account", kit.ACCOUNT, "--base-url", url, "--since", "2024-01-01",
-            "--until", "2024-01-04", "--sink", f"csv:{kit.out}", *extra]
+    return [
+        "sync",
+        "onekonto",
+        "--account",
+        kit.ACCOUNT,
+        "--base-url",
+        url,
+        "--since",
+        "2024-01-01",
+        "--until",
+        "2024-01-04",
+        "--sink",
+        f"csv:{kit.out}",
+        *extra,
+    ]
 
 
 def test_done_when_expiring_tokens_a_capped_max_and_503s(kit, invoke: Invoke) -> None:
     """Tokens die within a second (0.9 s of a clock that moves 0.1 s a request), `max` is capped at
     100, some pages come back short and a few percent of requests fail with 503 or 424."""
-    served = kit.serve(
-        token_lifetime=0.9, clock=TickingClock(0.1), max_cap=100, faults=Faults(error_rate=0.05, seed=2)
-    )
+    served = kit.serve(token_lifetime=0.9, clock=TickingClock(0.1), max_cap=100, faults=Faults(error_rate=0.05, seed=2))
     result = invoke(*sync_args(kit, served.url, "--set", "onekonto.max=500"))
     assert result.exit_code == 0, result.output
     rows, truth = kit.rows(), kit.truth()
@@ -88,8 +97,19 @@ def test_the_config_file_holds_base_url_account_and_credentials(
         f'[connectors.onekonto]\nbase_url = "{served.url}"\naccount = "{kit.ACCOUNT}"\n'
         f'user = "{kit.USER}"\npassword = "{kit.PASSWORD}"\nmax = 40\nwindow_hours = 12\n'
     )
-    result = invoke("sync", "onekonto", "--config", str(config), "--since", "2024-01-02", "--until", "2024-01-03",
-                    "--sink", f"csv:{kit.out}", "--json")
+    result = invoke(
+        "sync",
+        "onekonto",
+        "--config",
+        str(config),
+        "--since",
+        "2024-01-02",
+        "--until",
+        "2024-01-03",
+        "--sink",
+        f"csv:{kit.out}",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     assert '"windows": 2' in result.stdout
     assert len(kit.rows()) == len(kit.truth(kit.SINCE.replace(day=2), kit.SINCE.replace(day=3)))

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from ledgerport_onekonto.sandbox import Sandbox, generate_ledger
 
 from ledgerport import SandboxServer, format_decimal
 from ledgerport.testing import ConformanceTarget, ConnectorConformance
-from ledgerport_onekonto.sandbox import Sandbox, generate_ledger
 
 SINCE, UNTIL = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 3, tzinfo=UTC)
 USER, PASSWORD = "grace@example.com", "conformance-password-77"
@@ -32,7 +32,12 @@ class TestOnekontoConformance(ConnectorConformance):
                 until=UNTIL,
                 expected={t.transaction_id: format_decimal(t.amount) for t in ledger.between(SINCE, UNTIL)},
                 unknown_kind_record={
-                    "ordering": 1, "accountId": "ACC-9", "transactionId": "unknown-kind-1", "asset": "BTC",
-                    "amount": 1, "eventType": "galacticLottery", "eventTime": "2024-01-01T00:00:00.0000000Z",
+                    "ordering": 1,
+                    "accountId": "ACC-9",
+                    "transactionId": "unknown-kind-1",
+                    "asset": "BTC",
+                    "amount": 1,
+                    "eventType": "galacticLottery",
+                    "eventTime": "2024-01-01T00:00:00.0000000Z",
                 },
             )

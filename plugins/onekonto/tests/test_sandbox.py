@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from itertools import pairwise
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import pairwise
 
 import httpx
 import pytest
-
 from ledgerport_onekonto.api import password_digest
 from ledgerport_onekonto.sandbox import Ledger, generate_ledger
 
@@ -38,7 +37,14 @@ def test_the_data_has_the_shapes_a_client_must_handle(ledger: Ledger) -> None:
         assert (source.ordering, source.event_time) == (destination.ordering, destination.event_time)
         assert source.delta < 0 < destination.delta
     assert {t.event_type for t in transactions} == {
-        "initialBalances", "deposit", "withdrawal", "transferSent", "transferReceived", "trade", "manual", "order",
+        "initialBalances",
+        "deposit",
+        "withdrawal",
+        "transferSent",
+        "transferReceived",
+        "trade",
+        "manual",
+        "order",
         "invalid",
     }
     assert any(t.event_type == "manual" and t.amount < 0 for t in transactions)
@@ -81,6 +87,8 @@ def test_the_ledger_keeps_the_apis_contract(client: httpx.Client, kit) -> None:
     assert client.get(LEDGER_PATH, params={"max": 5}).json() == {"status": 401, "error": "missing bearer token"}
     assert get().json() == {"status": 400, "error": "max is required"}
     assert get(max=1000).text.count('"ordering"') == 100  # capped
+    first = json.loads(get(max=1).content)  # time filters are optional: the ledger from its first transaction
+    assert [r["transactionId"] for r in first] == [kit.ledger.transaction(0).transaction_id]
     day = get(max=5, startTimeUtc="2024-01-02T00:00:00.0000000Z", endTimeUtc="2024-01-03T00:00:00.0000000Z")
     records = json.loads(day.content, parse_float=Decimal)
     assert records[0]["eventTime"] == "2024-01-02T00:00:00.0000000Z"  # both bounds inclusive

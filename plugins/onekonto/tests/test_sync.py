@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from ledgerport_onekonto.api import password_digest
+from ledgerport_onekonto.sandbox import Faults, Ledger, TickingClock, generate_ledger
 
 from ledgerport import AuthenticationError, BadRecordError, ConfigError, SourceError, format_decimal, format_iso_ms
-from ledgerport_onekonto.api import password_digest
-from ledgerport_onekonto.sandbox import Faults, TickingClock
 
 
 def test_every_transaction_once_with_exact_amounts_times_and_kinds(kit) -> None:
@@ -29,12 +29,44 @@ def test_every_transaction_once_with_exact_amounts_times_and_kinds(kit) -> None:
     assert stats.short_pages > 0 and stats.split_orderings > 0 and report.windows == 3
 
 
+def test_without_since_a_fresh_output_starts_at_the_first_transaction(kit) -> None:
+    """The ledger's history begins with its first transaction, here mid-day: the first window starts
+    exactly there, and the whole ledger is written once, for one request more than a sync from there."""
+    first = datetime(2023, 12, 30, 17, 3, 9, 123456, UTC)
+    ledger = generate_ledger(account=kit.ACCOUNT, seed=5, since=first, until=kit.UNTIL, events=400)
+    served = kit.serve(ledger, short_every=0)  # no short pages: both syncs page alike
+    report = kit.sync(served.url, since=None)
+    truth = list(ledger)
+    assert truth[0].timestamp == first and report.since == first
+    assert report.windows == 5  # 12-30 17:03 .. 12-31, then whole days up to 01-04
+    rows = kit.rows()
+    assert len(rows) == len({r["entry_id"] for r in rows}) == len(truth) == report.entries
+    got = {r["entry_id"]: (r["amount"], r["timestamp"], r["asset"]) for r in rows}
+    assert got == {t.transaction_id: (format_decimal(t.delta), format_iso_ms(t.timestamp), t.asset) for t in truth}
+    given = kit.sync(served.url, since=first, sinks=[f"csv:{kit.out.with_name('given.csv')}"])
+    assert kit.rows(kit.out.with_name("given.csv")) == rows
+    assert (report.windows, report.requests) == (given.windows, given.requests + 1)  # + the probe
+
+
+def test_without_since_an_empty_ledger_has_nothing_to_sync(kit) -> None:
+    served = kit.serve(Ledger(kit.ACCOUNT))
+    report = kit.sync(served.url, since=None)
+    assert (report.windows, report.entries, report.requests, served.sandbox.stats.pages) == (0, 0, 1, 1)
+
+
 def test_kinds_signs_and_trade_groups(kit) -> None:
     kit.sync(kit.serve().url)
     rows = {r["entry_id"]: r for r in kit.rows()}
     expected_kind = {
-        "deposit": "deposit", "withdrawal": "withdrawal", "transferSent": "transfer", "transferReceived": "transfer",
-        "trade": "trade", "manual": "adjustment", "initialBalances": "adjustment", "order": "other", "invalid": "other",
+        "deposit": "deposit",
+        "withdrawal": "withdrawal",
+        "transferSent": "transfer",
+        "transferReceived": "transfer",
+        "trade": "trade",
+        "manual": "adjustment",
+        "initialBalances": "adjustment",
+        "order": "other",
+        "invalid": "other",
     }
     seen = set()
     for t in kit.truth():
@@ -64,6 +96,15 @@ def test_filters_pass_through(kit) -> None:
     expected = {t.transaction_id for t in kit.truth() if t.asset == "ETH" and t.event_type == "trade"}
     assert len(expected) > 20
     assert {r["entry_id"] for r in kit.rows()} == expected
+
+
+def test_an_output_keeps_the_filters_it_began_with(kit) -> None:
+    served, state = kit.serve(), kit.out.with_name("state.db")
+    kit.sync(served.url, state=state, options=["onekonto.asset=ETH"])
+    changed = r"synced with other settings \(asset was ETH, now BTC; type was \(not set\), now trade\)"
+    with pytest.raises(ConfigError, match=changed):
+        kit.sync(served.url, state=state, options=["onekonto.asset=BTC", "onekonto.type=trade"])
+    assert {r["asset"] for r in kit.rows()} == {"ETH"}
 
 
 def test_smaller_windows_give_the_same_ledger(kit) -> None:

@@ -9,21 +9,23 @@ from typing import Any
 
 import httpx
 import pytest
+from ledgerport_onekonto.errors import describe, error_for
+from ledgerport_onekonto.eventtime import format_query_time, parse_event_time
+from ledgerport_onekonto.mapping import event_time, to_entry
+from ledgerport_onekonto.paging import Resume, first_transaction, plan, resume_after
+from ledgerport_onekonto.settings import Settings
 
 from ledgerport import (
     AuthenticationError,
     BadRecordError,
     Kind,
     RateLimitedError,
+    Secret,
     SourceError,
     TransientError,
     Window,
     format_decimal,
 )
-from ledgerport_onekonto.errors import describe, error_for
-from ledgerport_onekonto.eventtime import format_query_time, parse_event_time
-from ledgerport_onekonto.mapping import to_entry
-from ledgerport_onekonto.paging import Resume, plan, resume_after
 
 
 @pytest.mark.parametrize(
@@ -60,8 +62,14 @@ def test_query_times_use_the_apis_seven_digit_form() -> None:
 
 def record(event: str, amount: str, **extra: Any) -> dict[str, Any]:
     return {
-        "ordering": 81329, "accountId": "test123", "transactionId": f"id-{event}", "asset": "BTC",
-        "amount": Decimal(amount), "eventType": event, "eventTime": "2023-05-12T21:38:36.9430000Z", **extra,
+        "ordering": 81329,
+        "accountId": "test123",
+        "transactionId": f"id-{event}",
+        "asset": "BTC",
+        "amount": Decimal(amount),
+        "eventType": event,
+        "eventTime": "2023-05-12T21:38:36.9430000Z",
+        **extra,
     }
 
 
@@ -88,7 +96,10 @@ def test_kind_and_sign_come_from_the_event(
     raw = record(event, shown, **extra)
     entry = to_entry(raw, "test123")
     assert (entry.kind, format_decimal(entry.amount), entry.entry_id, entry.account) == (
-        kind, signed, f"id-{event}", "test123"
+        kind,
+        signed,
+        f"id-{event}",
+        "test123",
     )
     assert entry.timestamp == datetime(2023, 5, 12, 21, 38, 36, 943000, UTC)
     assert entry.raw is raw and entry.sub_account == ""
@@ -132,6 +143,13 @@ def test_malformed_records_name_id_and_field(change: dict[str, Any], field: str,
     with pytest.raises(BadRecordError, match=reason) as info:
         to_entry({**record("trade", "1", subEventType="source"), **change}, "a")
     assert (info.value.source, info.value.record_id, info.value.field) == ("onekonto", "id-trade", field)
+
+
+def test_a_records_event_time_is_its_entrys_timestamp() -> None:
+    raw = record("deposit", "1", eventTime="2023-05-12T23:38:21.6200009+02:00")
+    assert event_time(raw) == to_entry(raw, "a").timestamp == datetime(2023, 5, 12, 21, 38, 21, 620000, UTC)
+    with pytest.raises(BadRecordError, match="record 'id-deposit': field 'eventTime': not an ISO 8601"):
+        event_time({**raw, "eventTime": "yesterday"})
 
 
 def test_a_record_that_is_no_object_or_has_no_id_is_refused() -> None:
@@ -187,6 +205,13 @@ def test_windows_are_epoch_aligned_clipped_and_tile_the_range() -> None:
     assert plan(since, since + timedelta(minutes=1), timedelta(days=7)) == [Window(since, since + timedelta(minutes=1))]
     edge = datetime(2024, 1, 2, tzinfo=UTC)
     assert plan(edge, edge + timedelta(days=2), timedelta(days=1))[0] == Window(edge, edge + timedelta(days=1))
+
+
+def test_the_first_transaction_is_asked_for_without_time_bounds_but_with_the_filters() -> None:
+    settings = Settings(user="u", password=Secret("p"), max=40, asset="ETH", type="trade")
+    request = first_transaction(settings, "ACC/7 main")
+    assert request.path == "/api/v1/accounting/ledger/ACC%2F7%20main"
+    assert request.params == (("max", "1"), ("asset", "ETH"), ("type", "trade"))
 
 
 def test_the_cursor_counts_the_records_of_the_last_ordering() -> None:

@@ -15,9 +15,11 @@ __all__ = ["COLUMNS", "PostingRow", "PostingsSink", "posting_rows", "writer_for"
 
 @hookimpl
 def register_sinks(register: Callable[[SinkType], None]) -> None:
-    register(SinkType(
-        name="postings",
-        description="One row per posting of the books, as CSV (.csv) or JSON Lines (.jsonl), exact decimals.",
-        open=PostingsSink,
-        demo_target="{path}.postings.csv",
-    ))
+    register(
+        SinkType(
+            name="postings",
+            description="One row per posting of the books, as CSV (.csv) or JSON Lines (.jsonl), exact decimals.",
+            open=PostingsSink,
+            demo_target="{path}.postings.csv",
+        )
+    )

@@ -50,9 +50,7 @@ class JsonLines:
         """JSON Lines has none: every line names its fields."""
 
     def write(self, rows: Iterable[PostingRow]) -> None:
-        self._file.writelines(
-            json.dumps(attrs.asdict(row), ensure_ascii=False) + "\n" for row in rows
-        )
+        self._file.writelines(json.dumps(attrs.asdict(row), ensure_ascii=False) + "\n" for row in rows)
 
 
 _FORMATS: dict[str, type[CsvRows | JsonLines]] = {".csv": CsvRows, ".jsonl": JsonLines}

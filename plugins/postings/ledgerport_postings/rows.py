@@ -9,8 +9,18 @@ from ledgerport import Transaction, format_decimal, format_iso_ms
 __all__ = ["COLUMNS", "PostingRow", "posting_rows"]
 
 COLUMNS = (
-    "txn_id", "date", "timestamp", "source", "account", "commodity", "quantity", "price", "price_commodity",
-    "entry_ids", "kind", "description",
+    "txn_id",
+    "date",
+    "timestamp",
+    "source",
+    "account",
+    "commodity",
+    "quantity",
+    "price",
+    "price_commodity",
+    "entry_ids",
+    "kind",
+    "description",
 )
 
 

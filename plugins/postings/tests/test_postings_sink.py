@@ -9,10 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from ledgerport_postings import COLUMNS, PostingsSink
 
 from ledgerport import ConfigError, Posting, SinkType, StateError, exact
-from ledgerport.testing import asset_sums, assert_golden, run_sink, sample_entries
-from ledgerport_postings import COLUMNS, PostingsSink
+from ledgerport.testing import assert_golden, asset_sums, run_sink, sample_entries
 
 GOLDEN = Path(__file__).parent / "golden"
 SINK = SinkType(name="postings", description="", open=PostingsSink)
@@ -31,8 +31,11 @@ def weight(row: dict[str, object]) -> tuple[str, Decimal]:
     """The core's own rule (`Posting.weight`), applied to a row read back from the file."""
     price = row["price"] or None
     posting = Posting(
-        account=str(row["account"]), commodity=str(row["commodity"]), quantity=Decimal(str(row["quantity"])),
-        price=None if price is None else Decimal(str(price)), price_commodity=str(row["price_commodity"] or "") or None,
+        account=str(row["account"]),
+        commodity=str(row["commodity"]),
+        quantity=Decimal(str(row["quantity"])),
+        price=None if price is None else Decimal(str(price)),
+        price_commodity=str(row["price_commodity"] or "") or None,
     )
     return posting.weight
 

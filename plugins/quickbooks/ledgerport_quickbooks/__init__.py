@@ -20,7 +20,21 @@ __all__ = ["IifSettings", "IifSink", "QboSink", "QuickBooksSink", "Settings"]
 
 @hookimpl
 def register_sinks(register: Callable[[SinkType], None]) -> None:
-    register(SinkType(name="iif", description="QuickBooks Desktop general journal (IIF).", open=IifSink,
-                      settings=IifSettings, demo_target="{path}.iif"))
-    register(SinkType(name="qbo", description="QuickBooks Online journal-entry CSV.", open=QboSink, settings=Settings,
-                      demo_target="{path}.qbo.csv"))
+    register(
+        SinkType(
+            name="iif",
+            description="QuickBooks Desktop general journal (IIF).",
+            open=IifSink,
+            settings=IifSettings,
+            demo_target="{path}.iif",
+        )
+    )
+    register(
+        SinkType(
+            name="qbo",
+            description="QuickBooks Online journal-entry CSV.",
+            open=QboSink,
+            settings=Settings,
+            demo_target="{path}.qbo.csv",
+        )
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+
 from ledgerport import RunInfo, format_decimal
 
 from .sink import QuickBooksSink, Settings
@@ -64,7 +65,9 @@ class IifSink(QuickBooksSink):
         if not self.settings.declare_accounts:
             return ""
         new = [
-            name for line in lines for name in _parents(line.account)
+            name
+            for line in lines
+            for name in _parents(line.account)
             if name.split(":")[0].lower() in ACCOUNT_TYPES and name not in self._accounts
         ]
         rows = []

@@ -33,12 +33,17 @@ class QboSink(QuickBooksSink):
         return _rows([COLUMNS])
 
     def render(self, number: str, entry: JournalEntry) -> str:
-        return _rows([
-            (
-                number, entry.date, line.account,
-                format_decimal(line.amount) if line.amount > 0 else "",
-                format_decimal(-line.amount) if line.amount < 0 else "",
-                line.memo, "",
-            )
-            for line in entry.lines
-        ])
+        return _rows(
+            [
+                (
+                    number,
+                    entry.date,
+                    line.account,
+                    format_decimal(line.amount) if line.amount > 0 else "",
+                    format_decimal(-line.amount) if line.amount < 0 else "",
+                    line.memo,
+                    "",
+                )
+                for line in entry.lines
+            ]
+        )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import attrs
+
 from ledgerport import FileSink, RunInfo, Transaction
 
 from .numbers import JournalNumbers

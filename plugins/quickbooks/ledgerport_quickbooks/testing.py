@@ -50,7 +50,9 @@ def read_iif(path: Path) -> Journals:
         if kind == "ENDTRNS":
             assert columns["ENDTRNS"] == [] and fields == [] and block
             number = block[0]["DOCNUM"]
-            assert {(r["DOCNUM"], r["DATE"], r["TRNSTYPE"]) for r in block} == {(number, block[0]["DATE"], "GENERAL JOURNAL")}
+            assert {(r["DOCNUM"], r["DATE"], r["TRNSTYPE"]) for r in block} == {
+                (number, block[0]["DATE"], "GENERAL JOURNAL")
+            }
             assert _DATE.fullmatch(block[0]["DATE"])
             assert number not in journals, f"DOCNUM {number} is used twice"
             journals[number] = [(r["ACCNT"], _cents(r["AMOUNT"]), r["MEMO"]) for r in block]

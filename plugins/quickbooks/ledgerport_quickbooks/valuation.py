@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 
 import attrs
+
 from ledgerport import Posting, RunInfo, Transaction, format_decimal
 
 __all__ = ["PLACES", "JournalEntry", "Line", "journal_entry"]

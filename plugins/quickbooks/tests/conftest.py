@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from ledgerport_quickbooks.testing import Journals, assert_balanced, read_iif, read_qbo
 
 

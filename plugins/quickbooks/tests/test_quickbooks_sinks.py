@@ -9,11 +9,11 @@ from pathlib import Path
 
 import attrs
 import pytest
+from ledgerport_quickbooks import IifSettings, IifSink, QboSink, Settings
+from ledgerport_quickbooks.numbers import JournalNumbers
 
 from ledgerport import Chart, Entry, JournalBuilder, Kind, MissingPriceError, PriceBook, RunInfo, SinkType, StateError
 from ledgerport.testing import assert_golden, run_sink, sample_entries
-from ledgerport_quickbooks import IifSettings, IifSink, QboSink, Settings
-from ledgerport_quickbooks.numbers import JournalNumbers
 
 GOLDEN = Path(__file__).parent / "golden"
 SINKS = {
@@ -38,11 +38,25 @@ def entries() -> list[Entry]:
     and at 0.9998 each rounds to 1.00 while the BTC side is 2.01, so the entry needs a rounding line."""
     day3 = sample_entries()[0].timestamp + timedelta(days=2)
     legs = [("e17", "MAIN", "USDT", "1.005"), ("e18", "TRADE", "USDT", "1.005"), ("e19", "TRADE", "BTC", "-0.00005")]
-    return [*sample_entries(), *(
-        Entry(source="demo", account="main", entry_id=i, timestamp=day3, asset=asset, amount=Decimal(amount),
-              kind=Kind.TRADE, category="Trade_Exchange", sub_account=sub, group_id="t9", description="split fill")
-        for i, sub, asset, amount in legs
-    )]
+    return [
+        *sample_entries(),
+        *(
+            Entry(
+                source="demo",
+                account="main",
+                entry_id=i,
+                timestamp=day3,
+                asset=asset,
+                amount=Decimal(amount),
+                kind=Kind.TRADE,
+                category="Trade_Exchange",
+                sub_account=sub,
+                group_id="t9",
+                description="split fill",
+            )
+            for i, sub, asset, amount in legs
+        ),
+    ]
 
 
 def prices(tmp_path: Path, text: str = PRICES) -> PriceBook:
@@ -84,8 +98,11 @@ def test_values_are_quantity_times_price_and_the_memo_keeps_quantity_and_source_
     ]
     # a trade is valued at what was traded: 4000 USDT at 0.9998, on both sides
     trade = journals["240301-0003"]
-    assert trade[0] == ("Assets:Demo:Trade", Decimal("-3999.20"),
-                        "-0.1 BTC @@ 4000 USDT; id demo:main:e04; entries e04,e05; Trade_Exchange BTC")
+    assert trade[0] == (
+        "Assets:Demo:Trade",
+        Decimal("-3999.20"),
+        "-0.1 BTC @@ 4000 USDT; id demo:main:e04; entries e04,e05; Trade_Exchange BTC",
+    )
     # ETH one day later: 0.25 ETH at 1000 USDT per 0.500000000000000001 ETH, at 0.9998 USD per USDT
     assert journals["240302-0004"][0][:2] == ("Assets:Demo:Trade", Decimal("-499.90"))
     assert "0.25 ETH; id demo:main:e15; entries e15" in journals["240302-0004"][0][2]
@@ -102,8 +119,10 @@ def test_a_rounding_line_takes_up_the_cents_rounding_leaves(
     balanced(journals)
     split = journals["240303-0001"]
     assert [(account, amount) for account, amount, _ in split] == [
-        ("Assets:Demo:Main", Decimal("1.00")), ("Assets:Demo:Trade", Decimal("1.00")),
-        ("Assets:Demo:Trade", Decimal("-2.01")), ("Expenses:Crypto Rounding", Decimal("0.01")),
+        ("Assets:Demo:Main", Decimal("1.00")),
+        ("Assets:Demo:Trade", Decimal("1.00")),
+        ("Assets:Demo:Trade", Decimal("-2.01")),
+        ("Expenses:Crypto Rounding", Decimal("0.01")),
     ]
     assert split[-1][2] == "rounding to USD cents; id demo:main:e17; entries e17,e18,e19"
     rounded = [lines for lines in journals.values() if any(a == "Expenses:Crypto Rounding" for a, _, _ in lines)]
@@ -112,8 +131,9 @@ def test_a_rounding_line_takes_up_the_cents_rounding_leaves(
 
 def run_info(book: PriceBook) -> RunInfo:
     first = sample_entries()[0].timestamp
-    return RunInfo(source="demo", source_title="Demo", account="main", since=first, until=first + timedelta(days=2),
-                   prices=book)
+    return RunInfo(
+        source="demo", source_title="Demo", account="main", since=first, until=first + timedelta(days=2), prices=book
+    )
 
 
 def test_a_missing_price_names_asset_and_day_and_the_window_writes_nothing(fmt: str, tmp_path: Path) -> None:
@@ -156,7 +176,9 @@ def test_iif_declares_each_account_and_its_parents_once_before_use(tmp_path: Pat
     used = {row.split("\t")[3] for row in rows if row.startswith(("TRNS\t", "SPL\t"))}
     assert used <= set(declared)
     for account in used:  # declared before its first use
-        first_use = next(i for i, row in enumerate(rows) if row.startswith(("TRNS\t", "SPL\t")) and f"\t{account}\t" in row)
+        first_use = next(
+            i for i, row in enumerate(rows) if row.startswith(("TRNS\t", "SPL\t")) and f"\t{account}\t" in row
+        )
         assert rows.index(next(r for r in rows if r.startswith(f"ACCNT\t{account}\t"))) < first_use
     quiet = tmp_path / "q.iif"
     run_sink(SINKS["iif"], quiet, entries(), prices=prices(tmp_path), settings=IifSettings(declare_accounts=False))

@@ -10,16 +10,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from ledgerport_kucoin.sandbox import KucoinSandbox
 
 import ledgerport
 import ledgerport.engine.plugins
 from ledgerport import write_daily_prices
 from ledgerport.cli import cli
-from ledgerport_kucoin.sandbox import KucoinSandbox
 
 SINCE = datetime(2024, 1, 1, tzinfo=UTC)
 UNTIL = datetime(2024, 1, 5, tzinfo=UTC)
-MEMO = re.compile(r"(-?\d[\d.]* [A-Z0-9]+( @@ [\d.]+ [A-Z0-9]+)?|rounding to USD cents); id kucoin:default:\S+; entries ")
+MEMO = re.compile(
+    r"(-?\d[\d.]* [A-Z0-9]+( @@ [\d.]+ [A-Z0-9]+)?|rounding to USD cents); id kucoin:default:\S+; entries "
+)
 """The crypto quantity (or the rounding), then the full source id."""
 PRICES = {"BTC": "42123.45", "ETH": "2300.5", "USDT": "0.9997", "1INCH": "0.4567", "KCS": "10.12", "XRP": "0.61"}
 
@@ -38,33 +40,66 @@ def sandbox() -> Iterator[tuple[KucoinSandbox, str]]:
 
 
 @pytest.fixture
-def invoke(sandbox: tuple[KucoinSandbox, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Result]:
+def invoke(
+    sandbox: tuple[KucoinSandbox, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    only_plugins: Callable[[str], None],
+) -> Callable[..., Result]:
     kucoin, url = sandbox
     for name, value in kucoin.credentials.env().items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("LEDGERPORT_PLUGINS", "kucoin,quickbooks")
-    monkeypatch.setattr(ledgerport.engine.plugins, "_default", [])
+    only_plugins("kucoin,quickbooks")
 
     def run(*args: str) -> Result:
-        return CliRunner().invoke(cli, ["sync", "kucoin", "--base-url", url, "--since", "2024-01-01",
-                                        "--until", "2024-01-05", "--state", str(tmp_path / "state.db"), *args])
+        return CliRunner().invoke(
+            cli,
+            [
+                "sync",
+                "kucoin",
+                "--base-url",
+                url,
+                "--since",
+                "2024-01-01",
+                "--until",
+                "2024-01-05",
+                "--state",
+                str(tmp_path / "state.db"),
+                *args,
+            ],
+        )
 
     return run
 
 
 def mentioned(journals: dict[str, list[tuple[str, Decimal, str]]]) -> set[str]:
     """The entry ids the memos carry."""
-    return {i for lines in journals.values() for _, _, memo in lines
-            for i in re.search(r"entries ([^;]+)", memo).group(1).split(",")}  # type: ignore[union-attr]
+    return {
+        i
+        for lines in journals.values()
+        for _, _, memo in lines
+        for i in re.search(r"entries ([^;]+)", memo).group(1).split(",")
+    }  # type: ignore[union-attr]
 
 
 def test_cli_sync_writes_balanced_iif_and_qbo_files_carrying_every_entry(
-    sandbox: tuple[KucoinSandbox, str], invoke: Callable[..., Result], tmp_path: Path,
-    readers: dict[str, Callable[[Path], dict]], balanced: Callable[[dict], None],
+    sandbox: tuple[KucoinSandbox, str],
+    invoke: Callable[..., Result],
+    tmp_path: Path,
+    readers: dict[str, Callable[[Path], dict]],
+    balanced: Callable[[dict], None],
 ) -> None:
     iif, qbo = tmp_path / "k.iif", tmp_path / "k.csv"
-    result = invoke("--sink", f"iif:{iif}", "--sink", f"qbo:{qbo}",
-                    "--prices", str(price_file(tmp_path / "prices.csv")), "--home-currency", "USD")
+    result = invoke(
+        "--sink",
+        f"iif:{iif}",
+        "--sink",
+        f"qbo:{qbo}",
+        "--prices",
+        str(price_file(tmp_path / "prices.csv")),
+        "--home-currency",
+        "USD",
+    )
     assert result.exit_code == 0, result.output
     journals = {name: readers[name](path) for name, path in (("iif", iif), ("qbo", qbo))}
     for each in journals.values():
@@ -81,16 +116,27 @@ def test_cli_sync_writes_balanced_iif_and_qbo_files_carrying_every_entry(
 
 
 def test_api_sync_is_incremental_in_another_home_currency(
-    sandbox: tuple[KucoinSandbox, str], tmp_path: Path,
-    readers: dict[str, Callable[[Path], dict]], balanced: Callable[[dict], None],
+    sandbox: tuple[KucoinSandbox, str],
+    tmp_path: Path,
+    readers: dict[str, Callable[[Path], dict]],
+    balanced: Callable[[dict], None],
 ) -> None:
     kucoin, url = sandbox
     registry = ledgerport.Registry.load(env={"LEDGERPORT_PLUGINS": "kucoin,quickbooks"})
     prices = price_file(tmp_path / "eur.csv", currency="EUR")
 
     def sync(out: Path, state: Path, until: datetime) -> None:
-        ledgerport.sync("kucoin", since=SINCE, until=until, sinks=[f"qbo:{out}"], base_url=url, state=state,
-                        env=kucoin.credentials.env(), registry=registry, prices=prices, home_currency="EUR")
+        request = ledgerport.SyncRequest(
+            source="kucoin",
+            since=SINCE,
+            until=until,
+            sinks=[f"qbo:{out}"],
+            base_url=url,
+            state=state,
+            prices=prices,
+            home_currency="EUR",
+        )
+        ledgerport.sync(request, env=kucoin.credentials.env(), registry=registry)
 
     sync(tmp_path / "twice.csv", tmp_path / "a.db", SINCE + timedelta(days=2))
     sync(tmp_path / "twice.csv", tmp_path / "a.db", UNTIL)
@@ -103,8 +149,9 @@ def test_api_sync_is_incremental_in_another_home_currency(
 def test_a_missing_price_stops_the_sync_naming_asset_currency_and_day(
     invoke: Callable[..., Result], tmp_path: Path
 ) -> None:
-    result = invoke("--sink", f"iif:{tmp_path / 'k.iif'}",
-                    "--prices", str(price_file(tmp_path / "p.csv", leave_out="KCS")))
+    result = invoke(
+        "--sink", f"iif:{tmp_path / 'k.iif'}", "--prices", str(price_file(tmp_path / "p.csv", leave_out="KCS"))
+    )
     assert result.exit_code == 1
     assert "error: no price for KCS in USD on 2024-01-01: " in result.stderr
     assert "Add a line '2024-01-01,KCS,USD,PRICE' to the --prices file." in result.stderr

@@ -15,9 +15,11 @@ __all__ = ["ENTRIES", "POSTINGS", "TRANSACTIONS", "SqlSink", "Target", "parse_ta
 
 @hookimpl
 def register_sinks(register: Callable[[SinkType], None]) -> None:
-    register(SinkType(
-        name="sql",
-        description="Entries, transactions and postings in SQLite (sqlite:///PATH) or PostgreSQL (postgresql://...).",
-        open=SqlSink,
-        demo_target="sqlite:///{path}.db",
-    ))
+    register(
+        SinkType(
+            name="sql",
+            description="Entries, transactions and postings in SQLite (sqlite:///PATH) or PostgreSQL (postgresql://...).",
+            open=SqlSink,
+            demo_target="sqlite:///{path}.db",
+        )
+    )

@@ -93,7 +93,9 @@ class Database:
         self.begin()
         if self.dialect.lock:
             self.execute(self.dialect.lock)
-        self.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA_VERSION} (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+        self.execute(
+            f"CREATE TABLE IF NOT EXISTS {SCHEMA_VERSION} (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
         current = self.execute(f"SELECT COALESCE(MAX(version), 0) FROM {SCHEMA_VERSION}")[0][0]
         if current > len(MIGRATIONS):
             self._connection.rollback()

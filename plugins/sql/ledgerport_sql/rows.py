@@ -28,16 +28,34 @@ def _raw(raw: Mapping[str, Any] | None) -> str | None:
 
 def entry_row(entry: Entry, txn_id: str | None) -> tuple[Any, ...]:
     return (
-        entry.source, entry.account, entry.entry_id, entry.timestamp, entry.asset, entry.amount, entry.fee,
-        entry.balance, entry.kind.value, entry.category, entry.sub_account, entry.group_id, entry.description,
-        ",".join(entry.tags), txn_id, _raw(entry.raw),
+        entry.source,
+        entry.account,
+        entry.entry_id,
+        entry.timestamp,
+        entry.asset,
+        entry.amount,
+        entry.fee,
+        entry.balance,
+        entry.kind.value,
+        entry.category,
+        entry.sub_account,
+        entry.group_id,
+        entry.description,
+        ",".join(entry.tags),
+        txn_id,
+        _raw(entry.raw),
     )
 
 
 def transaction_row(transaction: Transaction) -> tuple[Any, ...]:
     return (
-        transaction.txn_id, transaction.source, transaction.account, transaction.timestamp, transaction.date,
-        transaction.kind.value, transaction.description,
+        transaction.txn_id,
+        transaction.source,
+        transaction.account,
+        transaction.timestamp,
+        transaction.date,
+        transaction.kind.value,
+        transaction.description,
     )
 
 

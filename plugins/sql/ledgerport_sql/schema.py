@@ -29,9 +29,7 @@ class Table:
     references: str = ""
 
     def create(self, dialect: Dialect) -> str:
-        lines = [
-            f"{c.name} {dialect.types[c.logical]}{'' if c.nullable else ' NOT NULL'}" for c in self.columns
-        ]
+        lines = [f"{c.name} {dialect.types[c.logical]}{'' if c.nullable else ' NOT NULL'}" for c in self.columns]
         lines.append(f"PRIMARY KEY ({', '.join(self.key)})")
         if self.references:
             lines.append(self.references)
@@ -58,11 +56,21 @@ _ADAPTERS: dict[tuple[str, str], tuple[Callable[[Any], Any] | None, ...]] = {}
 ENTRIES = Table(
     "entries",
     (
-        Column("source", "text"), Column("account", "text"), Column("entry_id", "text"),
-        Column("timestamp", "instant"), Column("asset", "text"), Column("amount", "decimal"),
-        Column("fee", "decimal"), Column("balance", "decimal", nullable=True), Column("kind", "text"),
-        Column("category", "text"), Column("sub_account", "text"), Column("group_id", "text"),
-        Column("description", "text"), Column("tags", "text"), Column("txn_id", "text", nullable=True),
+        Column("source", "text"),
+        Column("account", "text"),
+        Column("entry_id", "text"),
+        Column("timestamp", "instant"),
+        Column("asset", "text"),
+        Column("amount", "decimal"),
+        Column("fee", "decimal"),
+        Column("balance", "decimal", nullable=True),
+        Column("kind", "text"),
+        Column("category", "text"),
+        Column("sub_account", "text"),
+        Column("group_id", "text"),
+        Column("description", "text"),
+        Column("tags", "text"),
+        Column("txn_id", "text", nullable=True),
         Column("raw", "text", nullable=True),
     ),
     key=("source", "account", "entry_id"),
@@ -70,17 +78,27 @@ ENTRIES = Table(
 TRANSACTIONS = Table(
     "transactions",
     (
-        Column("txn_id", "text"), Column("source", "text"), Column("account", "text"),
-        Column("timestamp", "instant"), Column("date", "date"), Column("kind", "text"), Column("description", "text"),
+        Column("txn_id", "text"),
+        Column("source", "text"),
+        Column("account", "text"),
+        Column("timestamp", "instant"),
+        Column("date", "date"),
+        Column("kind", "text"),
+        Column("description", "text"),
     ),
     key=("txn_id",),
 )
 POSTINGS = Table(
     "postings",
     (
-        Column("txn_id", "text"), Column("line", "int"), Column("account", "text"), Column("commodity", "text"),
-        Column("quantity", "decimal"), Column("price", "decimal", nullable=True),
-        Column("price_commodity", "text", nullable=True), Column("balance", "decimal", nullable=True),
+        Column("txn_id", "text"),
+        Column("line", "int"),
+        Column("account", "text"),
+        Column("commodity", "text"),
+        Column("quantity", "decimal"),
+        Column("price", "decimal", nullable=True),
+        Column("price_commodity", "text", nullable=True),
+        Column("balance", "decimal", nullable=True),
     ),
     key=("txn_id", "line"),
     references="FOREIGN KEY (txn_id) REFERENCES transactions (txn_id)",

@@ -48,16 +48,21 @@ class SqlSink(Sink):
         db, dialect = self._db, self._db.dialect
         txn_of = {entry_id: t.txn_id for t in self._transactions for entry_id in t.entry_ids}
         db.begin()
-        db.execute_many(TRANSACTIONS.upsert(dialect), (TRANSACTIONS.params(dialect, transaction_row(t))
-                                                       for t in self._transactions))
-        db.execute_many(POSTINGS.upsert(dialect), (POSTINGS.params(dialect, row)
-                                                   for t in self._transactions for row in posting_rows(t)))
+        db.execute_many(
+            TRANSACTIONS.upsert(dialect), (TRANSACTIONS.params(dialect, transaction_row(t)) for t in self._transactions)
+        )
+        db.execute_many(
+            POSTINGS.upsert(dialect),
+            (POSTINGS.params(dialect, row) for t in self._transactions for row in posting_rows(t)),
+        )
         db.execute_many(
             f"DELETE FROM postings WHERE txn_id = {dialect.param} AND line > {dialect.param}",
             ((t.txn_id, len(t.postings)) for t in self._transactions),
         )
-        db.execute_many(ENTRIES.upsert(dialect), (ENTRIES.params(dialect, entry_row(e, txn_of.get(e.entry_id)))
-                                                  for e in self._entries))
+        db.execute_many(
+            ENTRIES.upsert(dialect),
+            (ENTRIES.params(dialect, entry_row(e, txn_of.get(e.entry_id))) for e in self._entries),
+        )
         db.commit()
         self._entries.clear()
         self._transactions.clear()

@@ -74,8 +74,10 @@ def postgres_server() -> Iterator[str]:
     try:
         if run_as:
             shutil.chown(home, user="postgres")
-        _run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", USER, "--auth=trust", "-E", "UTF8",
-              "--no-sync"], "initdb")
+        _run(
+            [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", USER, "--auth=trust", "-E", "UTF8", "--no-sync"],
+            "initdb",
+        )
         port = _free_port()
         with (data / "postgresql.conf").open("a", encoding="utf-8") as conf:
             conf.write(
@@ -83,15 +85,21 @@ def postgres_server() -> Iterator[str]:
                 "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
             )
         try:
-            _run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "start"],
-                 "pg_ctl start")
+            _run(
+                [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "start"],
+                "pg_ctl start",
+            )
         except ServerUnavailable as error:
             raise ServerUnavailable(f"{error}\nserver log: {_tail(log)}") from None
         try:
             yield f"postgresql://{USER}@127.0.0.1:{port}/postgres"
         finally:
-            subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                           capture_output=True, check=False, stdin=subprocess.DEVNULL)
+            subprocess.run(
+                [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+                capture_output=True,
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from ledgerport_sql.testing import create_database, require_postgres
 
 _names = itertools.count()
@@ -20,7 +19,7 @@ def postgres() -> Iterator[str]:
         yield require_postgres(stack)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """What follows `sql:` for an empty database."""
     if request.param == "sqlite":

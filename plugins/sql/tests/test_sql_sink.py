@@ -1,4 +1,5 @@
-"""The sql sink against SQLite and a real PostgreSQL server: exact, time zone-aware, upserted, one transaction a window."""
+"""The sql sink against SQLite and a real PostgreSQL server: exact, time zone-aware, upserted, one transaction
+a window."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from ledgerport_sql import SqlSink, parse_target
+from ledgerport_sql.testing import create_database
 
 from ledgerport import ConfigError, Entry, Posting, SinkType, StateError, exact
 from ledgerport.testing import asset_sums, run_sink, sample_entries
-from ledgerport_sql import SqlSink, parse_target
-from ledgerport_sql.testing import create_database
 
 SINK = SinkType(name="sql", description="", open=SqlSink)
 
@@ -43,13 +44,19 @@ def instant(value: Any) -> datetime:
 def test_entries_round_trip_exactly_with_aware_timestamps(target: str) -> None:
     entries = sample_entries()
     run_sink(SINK, target, entries)  # type: ignore[arg-type]
-    rows = query(target, "SELECT entry_id, timestamp, asset, amount, fee, balance, kind, txn_id FROM entries "
-                         "ORDER BY entry_id")
+    rows = query(
+        target, "SELECT entry_id, timestamp, asset, amount, fee, balance, kind, txn_id FROM entries ORDER BY entry_id"
+    )
     assert [r[0] for r in rows] == [e.entry_id for e in entries]
     for row, entry in zip(rows, entries, strict=True):
         assert instant(row[1]) == entry.timestamp and instant(row[1]).utcoffset() is not None
         assert (row[2], decimal(row[3]), decimal(row[4]), decimal(row[5]), row[6]) == (
-            entry.asset, entry.amount, entry.fee, entry.balance, entry.kind.value)
+            entry.asset,
+            entry.amount,
+            entry.fee,
+            entry.balance,
+            entry.kind.value,
+        )
         assert str(decimal(row[3])) == str(entry.amount), "digits must survive as written"
     assert {r[0]: r[7] for r in rows}["e03"] == "demo:main:e02", "both legs of a transfer point at its transaction"
 
@@ -64,8 +71,13 @@ def test_holdings_sum_to_the_ledger_and_every_transaction_balances(target: str) 
         ):
             if account.startswith("Assets:Demo:"):
                 sums[commodity] += decimal(quantity)
-            posting = Posting(account=account, commodity=commodity, quantity=decimal(quantity),
-                              price=None if price is None else decimal(price), price_commodity=price_commodity)
+            posting = Posting(
+                account=account,
+                commodity=commodity,
+                quantity=decimal(quantity),
+                price=None if price is None else decimal(price),
+                price_commodity=price_commodity,
+            )
             weight_commodity, weight = posting.weight
             balance[txn_id][weight_commodity] += weight
     assert dict(sums) == asset_sums(sample_entries())
@@ -73,13 +85,15 @@ def test_holdings_sum_to_the_ledger_and_every_transaction_balances(target: str) 
     assert all(not any(totals.values()) for totals in balance.values())
 
 
+@pytest.mark.postgres
 def test_postgresql_sums_exactly_in_sql(postgres: str) -> None:
     target = create_database(postgres, "exact_sums")
     run_sink(SINK, target, sample_entries())  # type: ignore[arg-type]
     sums = dict(query(target, "SELECT asset, SUM(amount) FROM entries GROUP BY asset"))
     assert sums == asset_sums(sample_entries())
-    types = dict(query(target, "SELECT column_name, data_type FROM information_schema.columns "
-                               "WHERE table_name = 'entries'"))
+    types = dict(
+        query(target, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'entries'")
+    )
     assert (types["amount"], types["timestamp"]) == ("numeric", "timestamp with time zone")
 
 
@@ -124,8 +138,13 @@ def test_a_newer_schema_is_refused(target: str) -> None:
 
 def test_raw_records_are_kept_as_json_with_exact_numbers(target: str) -> None:
     entry = Entry(
-        source="x", account="a", entry_id="r1", timestamp=datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
-        asset="ETH", amount=Decimal("0.000000000000000001"), raw={"amount": Decimal("1E-18"), "context": '{"txId": "0xab"}'},
+        source="x",
+        account="a",
+        entry_id="r1",
+        timestamp=datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+        asset="ETH",
+        amount=Decimal("0.000000000000000001"),
+        raw={"amount": Decimal("1E-18"), "context": '{"txId": "0xab"}'},
     )
     run_sink(SINK, target, [entry])  # type: ignore[arg-type]
     raw, stamp = query(target, "SELECT raw, timestamp FROM entries")[0]

@@ -6,7 +6,6 @@ import contextlib
 from collections.abc import Iterator
 
 import pytest
-
 from ledgerport_sql import testing
 
 

@@ -16,9 +16,11 @@ __all__ = ["HEADER", "Amount", "KoinlyRow", "KoinlySink", "koinly_rows", "label"
 
 @hookimpl
 def register_sinks(register: Callable[[SinkType], None]) -> None:
-    register(SinkType(
-        name="koinly",
-        description="Koinly's universal CSV: one row per trade, deposit, withdrawal or reward, labelled.",
-        open=KoinlySink,
-        demo_target="{path}.koinly.csv",
-    ))
+    register(
+        SinkType(
+            name="koinly",
+            description="Koinly's universal CSV: one row per trade, deposit, withdrawal or reward, labelled.",
+            open=KoinlySink,
+            demo_target="{path}.koinly.csv",
+        )
+    )

@@ -72,10 +72,14 @@ def _single(transaction: Transaction, entry: Entry) -> list[KoinlyRow]:
     if entry.amount < 0:
         principal = entry.amount + entry.fee
         sent, fee = (-principal, entry.fee) if principal < 0 else (-entry.amount, Decimal(0))
-        return [attrs.evolve(
-            row, sent=Amount(sent, entry.asset), fee=Amount(fee, entry.asset) if fee else None,
-            label=label(entry, incoming=False),
-        )]
+        return [
+            attrs.evolve(
+                row,
+                sent=Amount(sent, entry.asset),
+                fee=Amount(fee, entry.asset) if fee else None,
+                label=label(entry, incoming=False),
+            )
+        ]
     return []
 
 
@@ -91,12 +95,19 @@ def _trade(transaction: Transaction, legs: Sequence[Entry]) -> list[KoinlyRow]:
     into = [Amount(q, c) for c, q in principal.items() if q > 0]
     fee_amounts = [Amount(f, c) for c, f in fees.items() if f]
     base = KoinlyRow(
-        timestamp=transaction.timestamp, description=_description(transaction),
+        timestamp=transaction.timestamp,
+        description=_description(transaction),
         tx_hash=next((h for h in map(tx_hash, (leg.raw for leg in legs)) if h), ""),
     )
     if len(out) <= 1 and len(into) <= 1 and (out or into):
-        rows = [attrs.evolve(base, sent=out[0] if out else None, received=into[0] if into else None,
-                             fee=fee_amounts[0] if fee_amounts else None)]
+        rows = [
+            attrs.evolve(
+                base,
+                sent=out[0] if out else None,
+                received=into[0] if into else None,
+                fee=fee_amounts[0] if fee_amounts else None,
+            )
+        ]
         fee_amounts = fee_amounts[1:]
     else:
         rows = [attrs.evolve(base, sent=a) for a in out] + [attrs.evolve(base, received=a) for a in into]

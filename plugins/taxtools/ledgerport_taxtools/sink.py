@@ -13,8 +13,18 @@ from .events import Amount, KoinlyRow, koinly_rows
 __all__ = ["HEADER", "KoinlySink", "render"]
 
 HEADER = (
-    "Date", "Sent Amount", "Sent Currency", "Received Amount", "Received Currency", "Fee Amount", "Fee Currency",
-    "Net Worth Amount", "Net Worth Currency", "Label", "Description", "TxHash",
+    "Date",
+    "Sent Amount",
+    "Sent Currency",
+    "Received Amount",
+    "Received Currency",
+    "Fee Amount",
+    "Fee Currency",
+    "Net Worth Amount",
+    "Net Worth Currency",
+    "Label",
+    "Description",
+    "TxHash",
 )
 
 
@@ -25,8 +35,15 @@ def _amount(amount: Amount | None) -> tuple[str, str]:
 def render(row: KoinlyRow) -> tuple[str, ...]:
     """Koinly's date form (`2024-03-01 09:30 UTC`); net worth is left to Koinly's own prices."""
     return (
-        row.timestamp.strftime("%Y-%m-%d %H:%M UTC"), *_amount(row.sent), *_amount(row.received), *_amount(row.fee),
-        "", "", row.label, row.description, row.tx_hash,
+        row.timestamp.strftime("%Y-%m-%d %H:%M UTC"),
+        *_amount(row.sent),
+        *_amount(row.received),
+        *_amount(row.fee),
+        "",
+        "",
+        row.label,
+        row.description,
+        row.tx_hash,
     )
 
 
@@ -53,4 +70,3 @@ class KoinlySink(FileSink):
             for transaction in transactions
             for row in koinly_rows(transaction, [self._entries[i] for i in transaction.entry_ids])
         )
-

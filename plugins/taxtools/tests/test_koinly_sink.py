@@ -10,10 +10,10 @@ from pathlib import Path
 
 import attrs
 import pytest
+from ledgerport_taxtools import HEADER, Amount, KoinlySink, koinly_rows, label, tx_hash
 
 from ledgerport import Entry, Kind, SinkType, StateError, Transaction, exact
-from ledgerport.testing import asset_sums, assert_golden, run_sink, sample_entries
-from ledgerport_taxtools import HEADER, Amount, KoinlySink, koinly_rows, label, tx_hash
+from ledgerport.testing import assert_golden, asset_sums, run_sink, sample_entries
 
 GOLDEN = Path(__file__).parent / "golden" / "sample.csv"
 SINK = SinkType(name="koinly", description="", open=KoinlySink)
@@ -55,27 +55,54 @@ def test_one_row_per_economic_event_and_the_rows_add_up_to_the_ledger(rows: list
 def test_trades_withdrawals_and_rewards(rows: list[dict[str, str]]) -> None:
     by_event = {row["Description"].rsplit("[", 1)[1].rstrip("]"): row for row in rows}
     trade = by_event["demo:main:e04"]
-    assert (trade["Date"], trade["Sent Amount"], trade["Sent Currency"], trade["Received Amount"],
-            trade["Received Currency"], trade["Fee Amount"], trade["Fee Currency"], trade["Label"]) == (
-        "2024-03-01 09:50 UTC", "0.1", "BTC", "4000", "USDT", "4", "USDT", "")
+    assert (
+        trade["Date"],
+        trade["Sent Amount"],
+        trade["Sent Currency"],
+        trade["Received Amount"],
+        trade["Received Currency"],
+        trade["Fee Amount"],
+        trade["Fee Currency"],
+        trade["Label"],
+    ) == ("2024-03-01 09:50 UTC", "0.1", "BTC", "4000", "USDT", "4", "USDT", "")
     withdrawal = by_event["demo:main:e12"]
     assert (withdrawal["Sent Amount"], withdrawal["Fee Amount"], withdrawal["TxHash"]) == ("0.2000", "0.0001", HASH)
     assert by_event["demo:main:e13"]["Received Amount"] == "0.000000000000000007"
     assert {event: row["Label"] for event, row in by_event.items() if row["Label"]} == {
-        "demo:main:e08": "reward", "demo:main:e09": "margin loan", "demo:main:e10": "margin fee",
-        "demo:main:e11": "loan repayment", "demo:main:e13": "staking", "demo:main:e14": "cost",
+        "demo:main:e08": "reward",
+        "demo:main:e09": "margin loan",
+        "demo:main:e10": "margin fee",
+        "demo:main:e11": "loan repayment",
+        "demo:main:e13": "staking",
+        "demo:main:e14": "cost",
     }
     assert "demo:main:e02" not in by_event
 
 
 def _entry(entry_id: str, asset: str, amount: str, fee: str = "0", **kw: object) -> Entry:
-    return Entry(source="x", account="a", entry_id=entry_id, timestamp=datetime(2024, 5, 1, 12, 0, 59, tzinfo=UTC),
-                 asset=asset, amount=Decimal(amount), fee=Decimal(fee), **kw)  # type: ignore[arg-type]
+    return Entry(
+        source="x",
+        account="a",
+        entry_id=entry_id,
+        timestamp=datetime(2024, 5, 1, 12, 0, 59, tzinfo=UTC),
+        asset=asset,
+        amount=Decimal(amount),
+        fee=Decimal(fee),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def _txn(kind: Kind, legs: list[Entry]) -> Transaction:
-    return Transaction(txn_id="x:a:t", timestamp=legs[0].timestamp, source="x", account="a", kind=kind,
-                       description="d", postings=(), entry_ids=tuple(e.entry_id for e in legs))
+    return Transaction(
+        txn_id="x:a:t",
+        timestamp=legs[0].timestamp,
+        source="x",
+        account="a",
+        kind=kind,
+        description="d",
+        postings=(),
+        entry_ids=tuple(e.entry_id for e in legs),
+    )
 
 
 def test_a_trade_with_fees_in_two_assets_puts_the_second_in_a_cost_row() -> None:
@@ -88,11 +115,17 @@ def test_a_trade_with_fees_in_two_assets_puts_the_second_in_a_cost_row() -> None
 
 
 def test_a_trade_of_three_assets_is_one_row_per_asset() -> None:
-    legs = [_entry("1", "BTC", "-1", kind=Kind.TRADE), _entry("2", "ETH", "10", kind=Kind.TRADE),
-            _entry("3", "USDT", "5", kind=Kind.TRADE)]
+    legs = [
+        _entry("1", "BTC", "-1", kind=Kind.TRADE),
+        _entry("2", "ETH", "10", kind=Kind.TRADE),
+        _entry("3", "USDT", "5", kind=Kind.TRADE),
+    ]
     rows = koinly_rows(_txn(Kind.TRADE, legs), legs)
     assert [(r.sent and r.sent.currency, r.received and r.received.currency) for r in rows] == [
-        ("BTC", None), (None, "ETH"), (None, "USDT")]
+        ("BTC", None),
+        (None, "ETH"),
+        (None, "USDT"),
+    ]
 
 
 def test_an_unpaired_transfer_is_a_plain_movement_and_a_zero_entry_no_row() -> None:

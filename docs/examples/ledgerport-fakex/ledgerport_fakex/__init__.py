@@ -26,8 +26,9 @@ from ledgerport import (
     Page,
     PageRequest,
     Secret,
+    Session,
     SourceError,
-    SyncContext,
+    Stream,
     Window,
     hookimpl,
     parse_decimal,
@@ -37,8 +38,13 @@ from ledgerport import (
 NAME = "fakex"
 log = logging.getLogger("ledgerport.fakex")
 
-KINDS = {"deposit": Kind.DEPOSIT, "withdrawal": Kind.WITHDRAWAL, "fill": Kind.TRADE, "fee": Kind.FEE,
-         "interest": Kind.INTEREST}
+KINDS = {
+    "deposit": Kind.DEPOSIT,
+    "withdrawal": Kind.WITHDRAWAL,
+    "fill": Kind.TRADE,
+    "fee": Kind.FEE,
+    "interest": Kind.INTEREST,
+}
 
 
 @attrs.frozen
@@ -64,75 +70,87 @@ class FakexAuth(httpx.Auth):
         yield request
 
 
-def _ours(ctx: SyncContext) -> bool:
-    return ctx.connector.name == NAME
+class Movements(Stream):
+    """`/v1/movements`, page after page while the answer names a `next` cursor."""
+
+    name = "movements"
+
+    def __init__(self, account: str) -> None:
+        self.account = account
+
+    def _request(self, window: Window, cursor: int | None) -> PageRequest:
+        params = [("from", window.start.isoformat()), ("to", window.end.isoformat())]
+        if cursor is not None:
+            params.append(("cursor", str(cursor)))
+        return PageRequest(path="/v1/movements", params=tuple(params))
+
+    def first_request(self, window: Window) -> PageRequest:
+        return self._request(window, None)
+
+    def next_request(self, window: Window, page: Page) -> PageRequest | None:
+        return None if page.cursor is None else self._request(window, page.cursor)
+
+    def read_page(self, request: PageRequest, response: httpx.Response) -> Page:
+        if response.status_code in (401, 403):
+            raise AuthenticationError(f"{NAME}: the API key or secret was refused")
+        if response.status_code != 200:
+            raise SourceError(f"{NAME}: HTTP {response.status_code} for {request.path}")
+        body = response.json()
+        return Page(request=request, records=body["movements"], cursor=body["next"])
+
+    def map_record(self, record: dict[str, Any]) -> list[Entry]:
+        uid = record.get("uid")
+        field = "uid"
+        try:
+            entry_id = str(record["uid"])
+            field = "at"
+            timestamp = parse_instant(record["at"])
+            field = "delta"
+            amount = parse_decimal(record["delta"])
+            field = "coin"
+            asset = record["coin"]
+        except (KeyError, ValueError, TypeError) as exc:
+            raise BadRecordError(source=NAME, record_id=uid, field=field, reason=str(exc) or "missing") from None
+        kind = KINDS.get(record.get("type", ""))
+        if kind is None:
+            log.warning("%s: movement %s has unknown type %r: kept as 'other'", NAME, entry_id, record.get("type"))
+        return [
+            Entry(
+                source=NAME,
+                account=self.account,
+                entry_id=entry_id,
+                timestamp=timestamp,
+                asset=asset,
+                amount=amount,
+                kind=kind or Kind.OTHER,
+                category=str(record.get("type", "")),
+                group_id=str(record.get("order", "")),
+                raw=record,
+            )
+        ]
+
+
+class Fakex(Connector[Settings]):
+    """FakeX: signed requests, weekly windows, one stream of movements."""
+
+    name = NAME
+    title = "FakeX"
+    description = "FakeX movements (an example plugin)."
+
+    def auth(self) -> httpx.Auth:
+        return FakexAuth(self.settings)
+
+    def plan_windows(self, since: datetime, until: datetime) -> list[Window]:
+        """Weekly windows: FakeX answers any range, but a window is also what a resumed sync redoes."""
+        edges = [since]
+        while edges[-1] + timedelta(days=7) < until:
+            edges.append(edges[-1] + timedelta(days=7))
+        return [Window(a, b) for a, b in zip(edges, [*edges[1:], until], strict=True)]
+
+    def streams(self, session: Session) -> list[Stream]:
+        return [Movements(self.context.account)]
 
 
 @hookimpl
-def register_connectors(register: Callable[[Connector], None]) -> None:
-    register(Connector(name=NAME, title="FakeX", description="FakeX movements (an example plugin).",
-                       settings=Settings))
-
-
-@hookimpl
-def connector_auth(ctx: SyncContext) -> httpx.Auth | None:
-    return FakexAuth(ctx.settings) if _ours(ctx) else None
-
-
-@hookimpl
-def plan_windows(ctx: SyncContext, since: datetime, until: datetime) -> list[Window] | None:
-    """Weekly windows: FakeX answers any range, but a window is also what a resumed sync redoes."""
-    if not _ours(ctx):
-        return None
-    edges = [since]
-    while edges[-1] + timedelta(days=7) < until:
-        edges.append(edges[-1] + timedelta(days=7))
-    return [Window(a, b) for a, b in zip(edges, [*edges[1:], until], strict=True)]
-
-
-@hookimpl
-def next_request(ctx: SyncContext, window: Window, page: Page | None) -> PageRequest | None:
-    if not _ours(ctx):
-        return None
-    if page is not None and page.cursor is None:
-        return None
-    params = [("from", window.start.isoformat()), ("to", window.end.isoformat())]
-    if page is not None:
-        params.append(("cursor", str(page.cursor)))
-    return PageRequest(path="/v1/movements", params=tuple(params))
-
-
-@hookimpl
-def read_page(ctx: SyncContext, request: PageRequest, response: httpx.Response) -> Page | None:
-    if not _ours(ctx):
-        return None
-    if response.status_code in (401, 403):
-        raise AuthenticationError(f"{NAME}: the API key or secret was refused")
-    if response.status_code != 200:
-        raise SourceError(f"{NAME}: HTTP {response.status_code} for {request.path}")
-    body = response.json()
-    return Page(request=request, records=body["movements"], cursor=body["next"])
-
-
-@hookimpl
-def map_record(ctx: SyncContext, record: dict[str, Any]) -> list[Entry] | None:
-    if not _ours(ctx):
-        return None
-    uid = record.get("uid")
-    field = "uid"
-    try:
-        entry_id = str(record["uid"])
-        field = "at"
-        timestamp = parse_instant(record["at"])
-        field = "delta"
-        amount = parse_decimal(record["delta"])
-        field = "coin"
-        asset = record["coin"]
-    except (KeyError, ValueError, TypeError) as exc:
-        raise BadRecordError(source=NAME, record_id=uid, field=field, reason=str(exc) or "missing") from None
-    kind = KINDS.get(record.get("type", ""))
-    if kind is None:
-        log.warning("%s: movement %s has unknown type %r: kept as 'other'", NAME, entry_id, record.get("type"))
-    return [Entry(source=NAME, account=ctx.account, entry_id=entry_id, timestamp=timestamp, asset=asset,
-                  amount=amount, kind=kind or Kind.OTHER, category=str(record.get("type", "")),
-                  group_id=str(record.get("order", "")), raw=record)]
+def register_connectors(register: Callable[[type[Connector[Any]]], None]) -> None:
+    register(Fakex)

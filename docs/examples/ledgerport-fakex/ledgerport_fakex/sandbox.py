@@ -16,19 +16,31 @@ PAGE = 7
 
 
 class FakexSandbox:
-    def __init__(self, *, key: str = "fakex-key", secret: str = "fakex-secret-0001", seed: int = 1,
-                 start: datetime = datetime(2024, 1, 1, tzinfo=UTC), days: int = 21, per_day: int = 6) -> None:
+    def __init__(
+        self,
+        *,
+        key: str = "fakex-key",
+        secret: str = "fakex-secret-0001",
+        seed: int = 1,
+        start: datetime = datetime(2024, 1, 1, tzinfo=UTC),
+        days: int = 21,
+        per_day: int = 6,
+    ) -> None:
         self.key, self.secret = key, secret
         rng = random.Random(seed)
         self.movements: list[dict[str, Any]] = []
         for day in range(days):
             for n in range(per_day):
                 at = start + timedelta(days=day, seconds=0 if n == 0 else rng.randrange(86_400))
-                self.movements.append({
-                    "uid": f"m{day:03d}{n:02d}", "at": at.isoformat().replace("+00:00", "Z"),
-                    "coin": rng.choice(("BTC", "ETH", "USDT")), "type": rng.choice(TYPES),
-                    "delta": f"{rng.choice('-+')}{rng.randrange(1, 10**9)}e-8".replace("+", ""),
-                })
+                self.movements.append(
+                    {
+                        "uid": f"m{day:03d}{n:02d}",
+                        "at": at.isoformat().replace("+00:00", "Z"),
+                        "coin": rng.choice(("BTC", "ETH", "USDT")),
+                        "type": rng.choice(TYPES),
+                        "delta": f"{rng.choice('-+')}{rng.randrange(1, 10**9)}e-8".replace("+", ""),
+                    }
+                )
         self.movements.sort(key=lambda m: (m["at"], m["uid"]))
 
     def env(self) -> dict[str, str]:

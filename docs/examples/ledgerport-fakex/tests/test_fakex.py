@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from ledgerport_fakex import FakexAuth, Settings
+from ledgerport_fakex.sandbox import FakexSandbox
 
 from ledgerport import SandboxServer, Secret
 from ledgerport.testing import ConformanceTarget, ConnectorConformance
-from ledgerport_fakex import FakexAuth, Settings
-from ledgerport_fakex.sandbox import FakexSandbox
 
 SINCE, UNTIL = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 15, 12, tzinfo=UTC)
 
@@ -30,8 +30,12 @@ class TestFakexConformance(ConnectorConformance):
                 since=SINCE,
                 until=UNTIL,
                 expected={m["uid"]: m["delta"] for m in sandbox.expected(SINCE, UNTIL)},
-                unknown_kind_record={"uid": "x1", "at": "2024-01-01T00:00:00Z", "coin": "BTC", "delta": "1",
-                                     "type": "lottery"},
+                unknown_kind_record={
+                    "uid": "x1",
+                    "at": "2024-01-01T00:00:00Z",
+                    "coin": "BTC",
+                    "delta": "1",
+                    "type": "lottery",
+                },
                 sign=lambda request: next(auth.auth_flow(request)),
             )
-

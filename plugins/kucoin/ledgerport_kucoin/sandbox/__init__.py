@@ -5,7 +5,8 @@
     sandbox = KucoinSandbox(seed=7, days=60, rate_limit=RateLimit(limit=100, period=0.1),
                             faults=Faults(bad_gateway=0.03))
     with sandbox.serve() as server:
-        ledgerport.sync("kucoin", base_url=server.url, env=sandbox.credentials.env(), ...)
+        request = ledgerport.SyncRequest(source="kucoin", base_url=server.url, since=..., until=..., sinks=[...])
+        ledgerport.sync(request, env=sandbox.credentials.env())
     sandbox.expected(since, until)   # the ground truth
 
 `python -m ledgerport_kucoin.sandbox --port 8080` runs one for a user to try the connector.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
 import threading
 from datetime import date
@@ -22,20 +23,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bad-gateway", type=float, default=0.0, help="fraction of requests answered with a 502 page")
     args = parser.parse_args(argv)
     sandbox = KucoinSandbox(
-        seed=args.seed, start=args.start, days=args.days, per_day=args.per_day,
-        rate_limit=RateLimit(limit=args.limit, period=args.period), faults=Faults(bad_gateway=args.bad_gateway),
+        seed=args.seed,
+        start=args.start,
+        days=args.days,
+        per_day=args.per_day,
+        rate_limit=RateLimit(limit=args.limit, period=args.period),
+        faults=Faults(bad_gateway=args.bad_gateway),
     )
     with sandbox.serve(args.port) as server:
         ledger = sandbox.ledger
         exports = " ".join(f"{name}={shlex.quote(value)}" for name, value in sandbox.credentials.env().items())
         print(f"KuCoin sandbox on {server.url}, ledger {ledger.start:%Y-%m-%d} .. {ledger.end:%Y-%m-%d}. Try:\n")
-        print(f"  {exports} \\\n    ledgerport sync kucoin --base-url {server.url} "
-              f"--since {ledger.start:%Y-%m-%d} --until {ledger.end:%Y-%m-%d} --sink csv:kucoin.csv\n")
+        print(
+            f"  {exports} \\\n    ledgerport sync kucoin --base-url {server.url} "
+            f"--since {ledger.start:%Y-%m-%d} --until {ledger.end:%Y-%m-%d} --sink csv:kucoin.csv\n"
+        )
         print("Ctrl-C stops it.", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

@@ -10,8 +10,7 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ledgerport import write_daily_prices
-from ledgerport.engine.demo import DemoSource
+from ledgerport import DemoSource, write_daily_prices
 
 from .server import KucoinSandbox
 
@@ -19,13 +18,16 @@ DAYS = 60
 PRICES = {"BTC": "42123.45", "ETH": "2300.5", "USDT": "0.9997", "1INCH": "0.4567", "KCS": "10.12", "XRP": "0.61"}
 
 
-def start_demo(stack: contextlib.ExitStack[None], workdir: Path) -> DemoSource:
+def start_demo(stack: contextlib.ExitStack[bool | None], workdir: Path) -> DemoSource:
     start = datetime.now(UTC).date() - timedelta(days=DAYS)
     sandbox = KucoinSandbox(seed=1, start=start, days=DAYS, per_day=30)
     server = stack.enter_context(sandbox.serve())
     since = datetime.combine(start, datetime.min.time(), UTC)
     return DemoSource(
-        connector="kucoin", base_url=server.url, env=sandbox.credentials.env(),
-        since=since, until=since + timedelta(days=DAYS),
+        connector="kucoin",
+        base_url=server.url,
+        env=sandbox.credentials.env(),
+        since=since,
+        until=since + timedelta(days=DAYS),
         prices=(write_daily_prices(workdir / "kucoin-prices.csv", PRICES, start, DAYS),),
     )

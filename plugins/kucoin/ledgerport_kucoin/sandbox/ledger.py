@@ -27,7 +27,7 @@ from ledgerport import Kind, to_ms
 
 from ..mapping import BIZ_TYPES, REQUEST_CODES, biz_key
 
-__all__ = ["DAY_MS", "GeneratedLedger", "QUIET_WEEKDAYS"]
+__all__ = ["DAY_MS", "QUIET_WEEKDAYS", "GeneratedLedger"]
 
 DAY_MS = 86_400_000
 QUIET_WEEKDAYS = (3, 4)
@@ -39,7 +39,10 @@ BURST_FILLS = 7
 TRADE_KEYS = frozenset({"tradeexchange", "exchange", "margintrade", "marginexchange"})
 """Order fills, which come as two legs; other trades (Buy Crypto, Convert to KCS) are one entry here."""
 KINDS: Mapping[str, Kind] = {
-    **dict(BIZ_TYPES), **dict(REQUEST_CODES), "trade exchange": Kind.TRADE, "sub_account_transfer": Kind.TRANSFER,
+    **dict(BIZ_TYPES),
+    **dict(REQUEST_CODES),
+    "trade exchange": Kind.TRADE,
+    "sub_account_transfer": Kind.TRANSFER,
 }
 SPELLINGS = tuple(KINDS)
 """Every bizType the connector knows, in the spellings KuCoin uses and two it might."""
@@ -48,14 +51,23 @@ TRADES = frozenset(name for name in KINDS if biz_key(name) in TRADE_KEYS)
 DIRECTIONS: Mapping[str, tuple[str, ...]] = {
     **{name: ("in",) for name, kind in KINDS.items() if kind in (Kind.REWARD, Kind.DEPOSIT)},
     **{name: ("out",) for name, kind in KINDS.items() if kind is Kind.WITHDRAWAL},
-    "KCS Pay Fees": ("out",), "Liquidation Fees": ("out",), "Debt Repayment": ("out",), "Lendings": ("out",),
-    "Send red envelope": ("out",), "Staking": ("out",), "Public Offering Purchase": ("in",),
+    "KCS Pay Fees": ("out",),
+    "Liquidation Fees": ("out",),
+    "Debt Repayment": ("out",),
+    "Lendings": ("out",),
+    "Send red envelope": ("out",),
+    "Staking": ("out",),
+    "Public Offering Purchase": ("in",),
 }
 """Directions that follow from the bizType; any other goes either way (transfers, trades, ...)."""
 
 ACCOUNT_TYPES: Mapping[str, str] = {
-    "Margin Trade": "MARGIN", "MARGIN_EXCHANGE": "MARGIN", "Borrowings": "MARGIN", "Debt Repayment": "MARGIN",
-    "Liquidation Fees": "MARGIN", "Transfer": "CONTRACT",
+    "Margin Trade": "MARGIN",
+    "MARGIN_EXCHANGE": "MARGIN",
+    "Borrowings": "MARGIN",
+    "Debt Repayment": "MARGIN",
+    "Liquidation Fees": "MARGIN",
+    "Transfer": "CONTRACT",
 }
 
 Row = dict[str, Any]
@@ -169,10 +181,11 @@ class GeneratedLedger:
         rows.reverse()
         wire = []
         for row in rows:
+            sent = row
             if self.malformed and rng.random() < self.malformed:
                 self.malformed_ids.add(row["id"])
-                row = _malformed(row, rng)
-            wire.append(_compact(row).encode())
+                sent = _malformed(row, rng)
+            wire.append(_compact(sent).encode())
         return Day(rows=rows, wire=wire, keys=[-row["createdAt"] for row in rows])
 
     def _settle(self, row: Row) -> None:
@@ -213,14 +226,25 @@ class _Builder:
     def _id(self) -> str:
         return f"{self.ledger.seed % 0x10000:04x}{self.index:06x}{len(self.rows):014x}"
 
-    def row(self, ms: int, currency: str, account: str, biz: str, direction: str, units: int, fee: int,
-            context: str) -> None:
+    def row(
+        self, ms: int, currency: str, account: str, biz: str, direction: str, units: int, fee: int, context: str
+    ) -> None:
         places = PLACES[currency]
-        self.rows.append({
-            "id": self._id(), "currency": currency, "amount": _amount(units, places), "fee": _amount(fee, places),
-            "balance": None, "accountType": account, "bizType": biz, "direction": direction, "createdAt": ms,
-            "context": context, "_units": units,
-        })
+        self.rows.append(
+            {
+                "id": self._id(),
+                "currency": currency,
+                "amount": _amount(units, places),
+                "fee": _amount(fee, places),
+                "balance": None,
+                "accountType": account,
+                "bizType": biz,
+                "direction": direction,
+                "createdAt": ms,
+                "context": context,
+                "_units": units,
+            }
+        )
 
     def fund(self, ms: int) -> None:
         """The account's first movements: a deposit of every currency, then transfers from MAIN to each

@@ -87,7 +87,11 @@ class KucoinSandbox:
         extra_records: Iterable[Row] = (),
     ) -> None:
         self.ledger = GeneratedLedger(
-            seed=seed, start=_midnight(start), days=days, per_day=per_day, malformed=faults.malformed,
+            seed=seed,
+            start=_midnight(start),
+            days=days,
+            per_day=per_day,
+            malformed=faults.malformed,
             extra=extra_records,
         )
         self.credentials = credentials
@@ -205,4 +209,3 @@ def _filter(query: Mapping[str, str]) -> Callable[[Row], bool] | None:
     if not tests:
         return None
     return lambda row: all(test(row) for test in tests)
-

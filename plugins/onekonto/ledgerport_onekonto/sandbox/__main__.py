@@ -36,8 +36,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     since, until = parse_instant(args.since), parse_instant(args.until)
     ledger = generate_ledger(account=args.account, seed=args.seed, since=since, until=until, events=args.events)
     sandbox = Sandbox(
-        ledger, user=args.user, password=args.password, token_lifetime=args.token_lifetime,
-        max_cap=args.max_cap, faults=Faults(error_rate=args.error_rate, seed=args.seed),
+        ledger,
+        user=args.user,
+        password=args.password,
+        token_lifetime=args.token_lifetime,
+        max_cap=args.max_cap,
+        faults=Faults(error_rate=args.error_rate, seed=args.seed),
     )
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for transaction in ledger:

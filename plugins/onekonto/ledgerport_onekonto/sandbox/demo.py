@@ -6,8 +6,7 @@ import contextlib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from ledgerport import SandboxServer, write_daily_prices
-from ledgerport.engine.demo import DemoSource
+from ledgerport import DemoSource, SandboxServer, write_daily_prices
 
 from .ledger import generate_ledger
 from .server import Sandbox
@@ -23,7 +22,11 @@ def start_demo(stack: contextlib.ExitStack[None], workdir: Path) -> DemoSource:
     ledger = generate_ledger(account=ACCOUNT, seed=1, since=since, until=until, events=600)
     server = stack.enter_context(SandboxServer(Sandbox(ledger, user=USER, password=PASSWORD)))
     return DemoSource(
-        connector="onekonto", base_url=server.url, account=ACCOUNT,
-        env={"ONEKONTO_USER": USER, "ONEKONTO_PASSWORD": PASSWORD}, since=since, until=until,
+        connector="onekonto",
+        base_url=server.url,
+        account=ACCOUNT,
+        env={"ONEKONTO_USER": USER, "ONEKONTO_PASSWORD": PASSWORD},
+        since=since,
+        until=until,
         prices=(write_daily_prices(workdir / "onekonto-prices.csv", PRICES, START, DAYS),),
     )

@@ -122,7 +122,7 @@ class Ledger:
 
     def record(self, index: int) -> dict[str, Any]:
         """The record exactly as served, decoded with exact decimals."""
-        return json.loads(self.record_json(index), parse_float=Decimal)  # type: ignore[no-any-return]
+        return json.loads(self.record_json(index), parse_float=Decimal)
 
     def transaction(self, index: int) -> Transaction:
         event, sub_event, _ = EVENTS[self.events[index]]
@@ -165,9 +165,7 @@ def _units(rng: random.Random, asset: int) -> int:
     return rng.randrange(1, 100 * 10 ** ASSETS[asset][1])
 
 
-def generate_ledger(
-    *, account: str = "ACC-1", seed: int = 1, since: datetime, until: datetime, events: int
-) -> Ledger:
+def generate_ledger(*, account: str = "ACC-1", seed: int = 1, since: datetime, until: datetime, events: int) -> Ledger:
     """`events` seeded events in `[since, until)` after one opening balance per asset at `since`.
 
     Some events fall exactly on midnight (window edges) and some share an instant; trades bring two

@@ -77,10 +77,14 @@ def _error(status: int, message: str) -> SandboxResponse:
 
 def _encode(record: Mapping[str, Any]) -> str:
     """A flat record as JSON, a Decimal as a JSON number at full precision (never through float)."""
-    return "{" + ",".join(
-        f"{json.dumps(key)}:{format(value, 'f') if isinstance(value, Decimal) else json.dumps(value)}"
-        for key, value in record.items()
-    ) + "}"
+    return (
+        "{"
+        + ",".join(
+            f"{json.dumps(key)}:{format(value, 'f') if isinstance(value, Decimal) else json.dumps(value)}"
+            for key, value in record.items()
+        )
+        + "}"
+    )
 
 
 class _BadQuery(Exception):
@@ -180,7 +184,7 @@ class Sandbox:
         if problem:
             self.stats.refused_tokens += 1
             return _error(401, problem)
-        account = unquote(request.path[len(_LEDGER_PREFIX):])
+        account = unquote(request.path[len(_LEDGER_PREFIX) :])
         if account != self.ledger.account:
             return _error(404, f"account {account!r} not found")
         try:

@@ -1,4 +1,5 @@
-"""A made-up exchange: daily windows, numbered pages, a token header, both window bounds inclusive.
+"""A made-up exchange: daily windows, numbered pages, a token header, both window bounds inclusive,
+and an optional second ledger (rewards) for the accounts that have one.
 
 It also quotes prices (`lookup_price`) for the assets it lists, as a price-source plugin would.
 
@@ -30,9 +31,11 @@ from ledgerport import (
     SandboxRequest,
     SandboxResponse,
     Secret,
+    Session,
     SourceError,
-    SyncContext,
+    Stream,
     Window,
+    filtering,
     from_ms,
     hookimpl,
     json_response,
@@ -48,6 +51,7 @@ PRICES = {("BTC", "USD"): Decimal("42000.5"), ("1INCH", "USD"): Decimal("0.25")}
 class Settings:
     token: Secret = attrs.field(metadata={"env": "TESTEXCHANGE_TOKEN"})
     page_size: int = 3
+    asset: str | None = filtering(default=None)
 
 
 class TokenAuth(httpx.Auth):
@@ -59,52 +63,82 @@ class TokenAuth(httpx.Auth):
         yield request
 
 
-def _ours(ctx: SyncContext) -> bool:
-    return ctx.connector.name == NAME
+class LedgerStream(Stream):
+    """`/ledger`: numbered pages of the ledger; `/rewards` has the same shape and reuses its ids."""
 
+    name = "ledger"
+    path = "/ledger"
 
-@hookimpl
-def register_connectors(register: Callable[[Connector], None]) -> None:
-    register(Connector(name=NAME, description="The tests' made-up exchange.", settings=Settings))
+    def __init__(self, settings: Settings, account: str) -> None:
+        self.settings, self.account = settings, account
 
-
-@hookimpl
-def connector_auth(ctx: SyncContext) -> httpx.Auth | None:
-    return TokenAuth(ctx.settings.token) if _ours(ctx) else None
-
-
-@hookimpl
-def plan_windows(ctx: SyncContext, since: datetime, until: datetime) -> list[Window] | None:
-    if not _ours(ctx):
-        return None
-    edges = [since]
-    while edges[-1] + timedelta(days=1) < until:
-        edges.append(edges[-1] + timedelta(days=1))
-    return [Window(a, b) for a, b in zip(edges, [*edges[1:], until], strict=True)]
-
-
-@hookimpl
-def next_request(ctx: SyncContext, window: Window, page: Page | None) -> PageRequest | None:
-    if not _ours(ctx):
-        return None
-    number = 1 if page is None else page.cursor["page"] + 1
-    if page is not None and number > page.cursor["pages"]:
-        return None
-    return PageRequest(
-        path="/ledger",
-        params=(
+    def _request(self, window: Window, number: int) -> PageRequest:
+        query = (
             ("from", str(to_ms(window.start))),
             ("to", str(to_ms(window.end))),
             ("page", str(number)),
-            ("size", str(ctx.settings.page_size)),
-        ),
-    )
+            ("size", str(self.settings.page_size)),
+        )
+        if self.settings.asset:
+            query += (("asset", self.settings.asset),)
+        return PageRequest(path=self.path, params=query, pool=self.name)
+
+    def first_request(self, window: Window) -> PageRequest:
+        return self._request(window, 1)
+
+    def next_request(self, window: Window, page: Page) -> PageRequest | None:
+        number = page.cursor["page"] + 1
+        return self._request(window, number) if number <= page.cursor["pages"] else None
+
+    def read_page(self, request: PageRequest, response: httpx.Response) -> Page:
+        body = _answer(response)
+        budget = None
+        if "X-Budget-Remaining" in response.headers:
+            budget = RateBudget(int(response.headers["X-Budget-Remaining"]), float(response.headers["X-Budget-Reset"]))
+        return Page(
+            request=request, records=body["rows"], cursor={"page": body["page"], "pages": body["pages"]}, budget=budget
+        )
+
+    def entry_id(self, record: dict[str, Any]) -> str:
+        return str(record.get("id"))
+
+    def map_record(self, record: dict[str, Any]) -> list[Entry]:
+        record_id = self.entry_id(record)
+
+        def bad(field: str, reason: str) -> BadRecordError:
+            return BadRecordError(source=NAME, record_id=record_id, field=field, reason=reason)
+
+        try:
+            amount = parse_decimal(record["amount"])
+        except (KeyError, ValueError) as exc:
+            raise bad("amount", str(exc)) from None
+        return [
+            Entry(
+                source=NAME,
+                account=self.account,
+                entry_id=record_id,
+                timestamp=from_ms(record["ts"]),
+                asset=record["asset"],
+                amount=amount,
+                fee=parse_decimal(record.get("fee", "0")),
+                kind=record.get("kind", "other"),
+                description=record.get("note", ""),
+            )
+        ]
 
 
-@hookimpl
-def read_page(ctx: SyncContext, request: PageRequest, response: httpx.Response) -> Page | None:
-    if not _ours(ctx):
-        return None
+class RewardsStream(LedgerStream):
+    """An optional ledger: only accounts whose `/features` says `rewards` have one."""
+
+    name = "rewards"
+    path = "/rewards"
+
+    def entry_id(self, record: dict[str, Any]) -> str:
+        return f"rw-{record.get('id')}"
+
+
+def _answer(response: httpx.Response) -> Any:
+    """The answer's JSON, or the error it stands for; pages and probes alike."""
     if response.status_code == 401:
         raise AuthenticationError(f"{NAME}: the token was refused: {response.json()['error']}")
     if response.status_code == 429:
@@ -112,40 +146,43 @@ def read_page(ctx: SyncContext, request: PageRequest, response: httpx.Response) 
     body = response.json()
     if response.status_code != 200:
         raise SourceError(f"{NAME}: {body}")
-    budget = None
-    if "X-Budget-Remaining" in response.headers:
-        budget = RateBudget(int(response.headers["X-Budget-Remaining"]), float(response.headers["X-Budget-Reset"]))
-    return Page(
-        request=request, records=body["rows"], cursor={"page": body["page"], "pages": body["pages"]}, budget=budget
-    )
+    return body
+
+
+def _read_json(request: PageRequest, response: httpx.Response) -> Page:
+    return Page(request=request, records=[_answer(response)])
+
+
+class TestExchange(Connector[Settings]):
+    """Daily windows, numbered pages, a token header, both window bounds inclusive."""
+
+    name = NAME
+    description = "The tests' made-up exchange."
+
+    def auth(self) -> httpx.Auth:
+        return TokenAuth(self.settings.token)
+
+    def plan_windows(self, since: datetime, until: datetime) -> list[Window]:
+        edges = [since]
+        while edges[-1] + timedelta(days=1) < until:
+            edges.append(edges[-1] + timedelta(days=1))
+        return [Window(a, b) for a, b in zip(edges, [*edges[1:], until], strict=True)]
+
+    def streams(self, session: Session) -> list[Stream]:
+        (features,) = session.fetch(PageRequest(path="/features"), _read_json).records
+        streams: list[Stream] = [LedgerStream(self.settings, self.context.account)]
+        if features.get("rewards"):
+            streams.append(RewardsStream(self.settings, self.context.account))
+        return streams
+
+    def history_start(self, session: Session) -> datetime | None:
+        (first,) = session.fetch(PageRequest(path="/first"), _read_json).records
+        return from_ms(first["ts"]) if first else None
 
 
 @hookimpl
-def map_record(ctx: SyncContext, record: dict[str, Any]) -> list[Entry] | None:
-    if not _ours(ctx):
-        return None
-    record_id = record.get("id")
-
-    def bad(field: str, reason: str) -> BadRecordError:
-        return BadRecordError(source=NAME, record_id=record_id, field=field, reason=reason)
-
-    try:
-        amount = parse_decimal(record["amount"])
-    except (KeyError, ValueError) as exc:
-        raise bad("amount", str(exc)) from None
-    return [
-        Entry(
-            source=NAME,
-            account=ctx.account,
-            entry_id=record_id,
-            timestamp=from_ms(record["ts"]),
-            asset=record["asset"],
-            amount=amount,
-            fee=parse_decimal(record.get("fee", "0")),
-            kind=record.get("kind", "other"),
-            description=record.get("note", ""),
-        )
-    ]
+def register_connectors(register: Callable[[type[Connector[Any]]], None]) -> None:
+    register(TestExchange)
 
 
 @hookimpl
@@ -178,14 +215,18 @@ def sandbox(
     records: Sequence[dict[str, Any]],
     token: str,
     faults: Iterator[str] | None = None,
-    budget: _Budget | None = None,
+    budget: _Budget | dict[str, _Budget] | None = None,
+    rewards: Sequence[dict[str, Any]] | None = None,
 ) -> Callable[[SandboxRequest], SandboxResponse]:
     """The exchange's server side. `faults` yields, per request, "" (serve), "502" or "429";
-    `budget` (see `rate_budget`) refuses requests beyond it with 429 and reports what is left."""
+    `budget` (see `rate_budget`, one for all or one per path) refuses requests beyond it with 429
+    and reports what is left. `rewards`, when given, are served as the account's rewards ledger."""
     faults = faults or itertools.repeat("")
+    budgets = budget if isinstance(budget, dict) else {}
 
     def handle(request: SandboxRequest) -> SandboxResponse:
-        granted, headers = budget.take() if budget else (True, ())
+        pool = budgets.get(request.path) if budgets else budget
+        granted, headers = pool.take() if isinstance(pool, _Budget) else (True, ())
         if not granted:
             return json_response({"error": "budget spent"}, status=429, headers=headers)
         fault = next(faults)
@@ -196,9 +237,15 @@ def sandbox(
         if request.headers.get("x-token") != token:
             # echoes what it got, as real servers sometimes do: the client must not repeat it
             return json_response({"error": f"bad token {request.headers.get('x-token')!r}"}, status=401)
+        if request.path == "/features":
+            return json_response({"rewards": rewards is not None})
+        if request.path == "/first":
+            return json_response(min(records, key=lambda r: r["ts"]) if records else None)
+        served = rewards if request.path == "/rewards" and rewards is not None else records
         lo, hi = int(request.query["from"]), int(request.query["to"])
         size, number = int(request.query["size"]), int(request.query["page"])
-        rows = [r for r in records if lo <= r["ts"] <= hi]
+        asset = request.query.get("asset")
+        rows = [r for r in served if lo <= r["ts"] <= hi and asset in (None, r["asset"])]
         pages = max(1, -(-len(rows) // size))
         page = {"page": number, "pages": pages, "rows": rows[(number - 1) * size : number * size]}
         return json_response(page, headers=headers)

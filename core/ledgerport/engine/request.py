@@ -1,0 +1,65 @@
+"""What a sync is asked to do, as one frozen value: the CLI builds it, Python callers build it themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+import attrs
+
+from ..sdk.retry import RetryPolicy
+from .config import Config
+
+__all__ = ["DEFAULT_LOOKBACK", "OnBadRecord", "SyncRequest"]
+
+OnBadRecord = Literal["fail", "skip"]
+DEFAULT_LOOKBACK = timedelta(minutes=5)
+
+
+def _tuple(value: str | Sequence[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _paths(value: str | Path | Sequence[str | Path] | None) -> tuple[str | Path, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str | Path) else tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class SyncRequest:
+    """Fetch every entry of `source` in `[since, until)` and write each one exactly once to every sink.
+
+    `sinks` are `NAME:TARGET` specs and `options` are `PLUGIN.FIELD=VALUE` settings (as `--set`);
+    `config` is a `Config` or the path of a TOML config file. Without `since`, each output continues
+    from what the state says it holds, and an output the state does not know starts at the
+    connector's history start. `until` defaults to now and is never later than now.
+
+    With a `state` file, a sync resumes where an interrupted one stopped and fetches only what its
+    sinks do not hold yet; `fresh` forgets that and starts the outputs over. `lookback` is how long a
+    source may take to post an entry: the stretch of an output that was fetched less than that after
+    it happened is read again by the next run, which writes only what is new there.
+
+    Sinks that value entries in money get `home_currency` and a price book read from the `prices`
+    files (both default to the config's `[books]`).
+    """
+
+    source: str
+    sinks: tuple[str, ...] = attrs.field(converter=_tuple)
+    since: datetime | None = None
+    until: datetime | None = None
+    base_url: str | None = None
+    account: str | None = None
+    config: Config | str | Path | None = None
+    options: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    state: str | Path | None = None
+    fresh: bool = False
+    lookback: timedelta = DEFAULT_LOOKBACK
+    on_bad_record: OnBadRecord = "fail"
+    quarantine: str | Path = "ledgerport-quarantine.jsonl"
+    prices: tuple[str | Path, ...] | None = attrs.field(default=None, converter=_paths)
+    home_currency: str | None = None
+    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
+    timeout: float = 30.0
