@@ -225,3 +225,42 @@ def test_an_error_sent_with_http_200_stops_the_sync(serve: Serve, run: Run) -> N
             datetime(2024, 1, 2, tzinfo=UTC),
             options=["kucoin.biz_type=LOTTERY"],
         )
+
+
+def test_done_when_a_changed_currency_filter_or_base_url_is_refused_on_the_command_line_until_fresh(
+    serve: Serve, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, only_plugins: Callable[[str], None]
+) -> None:
+    """Issue 12: `--set kucoin.currency=BTC` then a run without it into the same output exits 1 with one
+    clear line; `--fresh` then writes every currency. Another `--base-url` is refused the same way."""
+    sandbox, url = serve(seed=21, days=3)
+    other_sandbox, other_url = serve(seed=21, days=3)
+    for name, value in sandbox.credentials.env().items():
+        monkeypatch.setenv(name, value)
+    only_plugins("kucoin,csv")
+    out = tmp_path / "out.csv"
+
+    def sync(*args: str) -> Any:
+        return CliRunner().invoke(
+            cli, ["sync", "kucoin", "--since", "2024-01-01", "--until", "2024-01-03", "--sink", f"csv:{out}", *args]
+        )
+
+    assert sync("--base-url", url, "--set", "kucoin.currency=BTC").exit_code == 0
+    btc_only = out.read_bytes()
+    assert {row.split(",")[4] for row in out.read_text().splitlines()[1:]} == {"BTC"}
+    unfiltered = sync("--base-url", url)
+    assert unfiltered.exit_code == 1
+    assert unfiltered.stderr.strip().splitlines() == [
+        f"error: csv:{out} (from kucoin, account default) was synced with other settings (currency was BTC, "
+        "now (not set)); re-run with the same settings, or with --fresh to write it anew"
+    ]
+    moved = sync("--base-url", other_url, "--set", "kucoin.currency=BTC")
+    assert moved.exit_code == 1
+    assert f"(base_url was {url}, now {other_url})" in moved.stderr
+    assert out.read_bytes() == btc_only, "a refused run leaves the output alone"
+    assert other_sandbox.stats.requests == 0
+    fresh = sync("--base-url", url, "--fresh")
+    assert fresh.exit_code == 0, fresh.output
+    since, until = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 3, tzinfo=UTC)
+    ids = [row.split(",")[2] for row in out.read_text().splitlines()[1:]]
+    assert ids == [row["id"] for row in sandbox.expected(since, until)]
+    assert len({row["currency"] for row in sandbox.expected(since, until)}) > 1
