@@ -72,8 +72,9 @@ def serve(plugin_path: Path) -> Iterator[Callable[..., str]]:
         faults: Iterator[str] | None = None,
         budget: object = None,
         rewards: Sequence[dict[str, object]] | None = None,
+        hidden: Sequence[dict[str, object]] = (),
     ) -> str:
-        servers.append(SandboxServer(sandbox(records, TOKEN, faults, budget, rewards)).start())
+        servers.append(SandboxServer(sandbox(records, TOKEN, faults, budget, rewards, hidden)).start())
         return servers[-1].url
 
     yield start

@@ -23,6 +23,7 @@ __all__ = [
     "DemoSource",
     "Entry",
     "FileSink",
+    "Holding",
     "JournalBuilder",
     "JournalTextSink",
     "Kind",
@@ -38,6 +39,7 @@ __all__ = [
     "Rate",
     "RateBudget",
     "RateLimitedError",
+    "Reconciled",
     "Registry",
     "RetryPolicy",
     "RunInfo",
@@ -76,6 +78,7 @@ _HOMES = {
     "Config": "engine.config",
     "Connector": "sdk.connector",
     "DemoSource": "sdk.connector",
+    "Holding": "sdk.connector",
     "NoSettings": "sdk.connector",
     "Session": "sdk.connector",
     "SyncContext": "sdk.connector",
@@ -88,6 +91,7 @@ _HOMES = {
     "Progress": "engine.reader",
     "SyncRequest": "engine.request",
     "SyncReport": "engine.sync",
+    "Reconciled": "engine.holdings",
     "sync": "engine.sync",
     "AuthenticationError": "errors",
     "BadRecordError": "errors",
@@ -149,6 +153,7 @@ if TYPE_CHECKING:
     from .books import Chart, JournalBuilder, Posting, Transaction
     from .books.prices import PriceBook, Rate
     from .engine.config import Config
+    from .engine.holdings import Reconciled
     from .engine.plugins import Registry
     from .engine.reader import Progress
     from .engine.request import SyncRequest
@@ -168,7 +173,7 @@ if TYPE_CHECKING:
     from .model.entry import Entry, Kind
     from .model.money import exact, format_decimal, parse_decimal
     from .model.times import format_iso_ms, from_ms, parse_instant, to_ms
-    from .sdk.connector import Connector, DemoSource, NoSettings, Session, SyncContext, filtering
+    from .sdk.connector import Connector, DemoSource, Holding, NoSettings, Session, SyncContext, filtering
     from .sdk.hookspecs import hookimpl
     from .sdk.journalfile import JournalTextSink
     from .sdk.outputfile import AppendFile, FileSink

@@ -43,6 +43,17 @@ class _Instant(click.ParamType[datetime]):
             self.fail(str(exc), param, ctx)
 
 
+def _plain(_instance: object, _attribute: object, value: object) -> object:
+    """JSON for a report: instants in ISO 8601, amounts as exact decimal text (never a float)."""
+    from decimal import Decimal
+
+    from ..model.money import format_decimal
+
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return format_decimal(value) if isinstance(value, Decimal) else value
+
+
 class _Group(click.Group):
     """Turns errors into one line on stderr and exit status 1; `-v` adds the traceback."""
 
@@ -198,12 +209,16 @@ def sync(
     with progress_display(enabled=not ctx.obj["quiet"] and sys.stderr.isatty()) as progress:
         report = run_sync(request, progress=progress)
     if as_json:
-        summary = attrs.asdict(
-            report, value_serializer=lambda _i, _a, v: v.isoformat() if isinstance(v, datetime) else v
-        )
-        click.echo(json.dumps(summary, indent=2))
+        click.echo(json.dumps(attrs.asdict(report, value_serializer=_plain), indent=2))
     else:
         click.echo(f"{report.entries} new entries from {report.source} in {report.windows} windows", err=True)
+        differing = [row for row in report.reconciliation if row.difference]
+        if report.reconciliation:
+            click.echo(
+                f"reconciled {len(report.reconciliation)} holdings with {report.source}: "
+                + (f"{len(differing)} differ (see the warnings above)" if differing else "all agree"),
+                err=True,
+            )
     if report.skipped:
         click.echo(f"{report.skipped} bad records skipped, see {report.quarantine}", err=True)
 

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS outputs (
     identity TEXT NOT NULL,
     checkpoint TEXT,
     settled_us INTEGER,
+    books TEXT,
     UNIQUE (source, account, sink)
 );
 CREATE TABLE IF NOT EXISTS windows (
@@ -109,11 +110,13 @@ class Unsettled:
 
 @attrs.frozen
 class Committed:
-    """What one window did to one output: its new checkpoint and the entries written, as (id, time)."""
+    """What one window did to one output: its new checkpoint, the entries written as (id, time), and
+    what its books hold per holding since (`holdings.Holdings.state()`)."""
 
     key: OutputKey
     checkpoint: Any
     entries: Sequence[tuple[str, datetime]]
+    books: Mapping[str, Any] | None = None
 
 
 def fingerprint(identity: Mapping[str, Any]) -> str:
@@ -215,6 +218,19 @@ class StateStore:
         row = self._row(key, "checkpoint")
         return None if row is None or row[0] is None else json.loads(row[0])
 
+    def books(self, key: OutputKey) -> Any:
+        """What the output's books hold per holding, as last committed (None for a fresh output)."""
+        row = self._row(key, "books")
+        return None if row is None or row[0] is None else json.loads(row[0])
+
+    def save_books(self, key: OutputKey, books: Mapping[str, Any]) -> None:
+        """Keeps what a reconciliation learnt (opening balances derived from the source's balances)."""
+        with self._transaction():
+            self._db.execute(
+                "UPDATE outputs SET books = ? WHERE source = ? AND account = ? AND sink = ?",
+                (json.dumps(books), *attrs.astuple(key)),
+            )
+
     def covered(self, key: OutputKey) -> list[Window]:
         """The finished parts of time for this output, merged into disjoint windows, oldest first."""
         merged: list[list[int]] = []
@@ -257,7 +273,8 @@ class StateStore:
                     "SELECT coalesce(max(end_us), 0) FROM windows WHERE output_id = ?", (output_id,)
                 ).fetchone()[0] <= _us(window.end)
                 self._db.execute(
-                    "UPDATE outputs SET checkpoint = ? WHERE id = ?", (json.dumps(item.checkpoint), output_id)
+                    "UPDATE outputs SET checkpoint = ?, books = coalesce(?, books) WHERE id = ?",
+                    (json.dumps(item.checkpoint), None if item.books is None else json.dumps(item.books), output_id),
                 )
                 self._db.execute(
                     "INSERT OR REPLACE INTO windows VALUES (?, ?, ?, ?, ?)",

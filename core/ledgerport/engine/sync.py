@@ -25,6 +25,7 @@ from ..sdk.sink import RunInfo, Sink, SinkType
 from .config import Books, Config, build_settings, load_config, parse_assignments
 from .coverage import gaps, segments
 from .fetch import Fetcher
+from .holdings import Holdings, Reconciled, reconcile
 from .identity import identity
 from .plugins import Registry, default_registry
 from .quarantine import Quarantine
@@ -46,6 +47,7 @@ class SyncReport:
     since: datetime | None
     until: datetime
     streams: tuple[str, ...]
+    reconciliation: tuple[Reconciled, ...]
     windows: int
     entries: int
     written: Mapping[str, int]
@@ -190,20 +192,28 @@ def _needs(
     return needs
 
 
-def _history_start(connector: Connector[Any], fetcher: Fetcher) -> Callable[[], datetime]:
-    """Asks the connector once, the first time an output without state and without `since` needs it."""
-    found: list[datetime] = []
+class _History:
+    """Where the source's history starts, asked of the connector once, and only when something needs it."""
 
-    def start() -> datetime:
-        if not found:
-            answer = connector.history_start(fetcher)
-            if answer is None:
-                raise ConfigError(f"give --since: {connector.name} does not say where its history starts")
-            log.info("%s: history starts at %s", connector.name, answer.isoformat())
-            found.append(answer)
-        return found[0]
+    def __init__(self, connector: Connector[Any], fetcher: Fetcher) -> None:
+        self._connector, self._fetcher = connector, fetcher
+        self._asked = False
+        self._start: datetime | None = None
 
-    return start
+    def known(self) -> datetime | None:
+        if not self._asked:
+            self._asked = True
+            self._start = self._connector.history_start(self._fetcher)
+            if self._start is not None:
+                log.info("%s: history starts at %s", self._connector.name, self._start.isoformat())
+        return self._start
+
+    def start(self) -> datetime:
+        """For an output that must begin there: without it the user has to say where."""
+        found = self.known()
+        if found is None:
+            raise ConfigError(f"give --since: {self._connector.name} does not say where its history starts")
+        return found
 
 
 def _clip_until(until: datetime | None, now: datetime) -> datetime:
@@ -285,7 +295,9 @@ def sync(
             prices=book,
         )
         sinks = stack.enter_context(_open_sinks(outputs, run_info, store))
-        needs = _needs(outputs, sinks, store, since, until, _history_start(connector, fetcher))
+        history = _History(connector, fetcher)
+        needs = _needs(outputs, sinks, store, since, until, history.start)
+        ledgers = {o.key: Holdings(store.books(o.key) if store and sinks[o.key].resumable else None) for o in outputs}
         plan = _plan(connector, needs)
         if store:
             for output in outputs:
@@ -296,13 +308,19 @@ def sync(
             entries = reader.read(window)
             targets = [(output, sinks[output.key]) for output in outputs if output.key in wanting]
             delivered = _deliver(window, entries, targets, needs, builder, book)
+            for output, _ in targets:
+                ledgers[output.key].add(delivered[output.key])
             checkpoints = [(output, sink.commit()) for output, sink in targets]
             if bad:
                 bad.commit()
             if store:
                 store.commit(
                     window,
-                    [Committed(o.key, c, _stamps(delivered[o.key])) for o, c in checkpoints if sinks[o.key].resumable],
+                    [
+                        Committed(o.key, c, _stamps(delivered[o.key]), ledgers[o.key].state())
+                        for o, c in checkpoints
+                        if sinks[o.key].resumable
+                    ],
                     settled=datetime.now(UTC) - request.lookback,
                 )
             for output, _ in targets:
@@ -311,6 +329,9 @@ def sync(
             log.info(
                 "%s: %s .. %s: %d entries", ctx.source, window.start.isoformat(), window.end.isoformat(), len(entries)
             )
+        reconciliation = []
+        if until >= datetime.now(UTC) - request.lookback:
+            reconciliation = _reconcile(connector, fetcher, outputs, ledgers, needs, history, store, sinks)
     stats = fetcher.stats
     firsts = [n.parts[0].start for n in needs.values() if n.parts]
     return SyncReport(
@@ -319,6 +340,7 @@ def sync(
         since=since or (min(firsts) if firsts else None),
         until=until,
         streams=reader.stream_names,
+        reconciliation=tuple(reconciliation),
         windows=len(plan),
         entries=reader.entries,
         written=written,
@@ -331,6 +353,34 @@ def sync(
         waited_seconds=round(stats.waited, 3),
         duration_seconds=round(time.monotonic() - started, 3),
     )
+
+
+def _reconcile(
+    connector: Connector[Any],
+    fetcher: Fetcher,
+    outputs: Sequence[_Output],
+    ledgers: Mapping[OutputKey, Holdings],
+    needs: Mapping[OutputKey, _Need],
+    history: _History,
+    store: StateStore | None,
+    sinks: Mapping[OutputKey, Sink],
+) -> list[Reconciled]:
+    """The source's balances now, against each output's books: a sync reaching the present says what
+    does not add up, and keeps the opening balances it had to derive for the next run."""
+    reported = connector.balances(fetcher)
+    if reported is None:
+        return []
+    rows: list[Reconciled] = []
+    for output in outputs:
+        books = ledgers[output.key]
+        if books.from_history is None:
+            covered = store.covered(output.key) if store and sinks[output.key].resumable else needs[output.key].parts
+            begins = history.known()
+            books.from_history = bool(covered and begins is not None and covered[0].start <= begins)
+        rows += reconcile(output.spec, books, reported, connector.name)
+        if store and sinks[output.key].resumable:
+            store.save_books(output.key, books.state())
+    return rows
 
 
 def _stamps(entries: Sequence[Entry]) -> list[tuple[str, datetime]]:
@@ -357,7 +407,7 @@ def _deliver(
 ) -> dict[OutputKey, list[Entry]]:
     """Writes the window to each target, less what an output already holds from its newest stretch."""
     delivered: dict[OutputKey, list[Entry]] = {}
-    books: dict[tuple[str, ...] | None, list[Transaction]] = {}
+    journals: dict[tuple[str, ...] | None, list[Transaction]] = {}
     for output, sink in targets:
         second = needs[output.key].unsettled
         mine = entries
@@ -367,8 +417,8 @@ def _deliver(
         sink.write_entries(mine)
         if sink.needs_transactions:
             group = None if mine is entries else tuple(e.entry_id for e in mine)
-            if group not in books:
-                books[group] = builder.build(mine)
-                book.learn(books[group])
-            sink.write_transactions(books[group])
+            if group not in journals:
+                journals[group] = builder.build(mine)
+                book.learn(journals[group])
+            sink.write_transactions(journals[group])
     return delivered

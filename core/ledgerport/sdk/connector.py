@@ -13,6 +13,7 @@ import contextlib
 import typing
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -24,7 +25,7 @@ from .stream import Stream
 if typing.TYPE_CHECKING:
     import httpx
 
-__all__ = ["Connector", "DemoSource", "NoSettings", "Session", "SyncContext", "filtering"]
+__all__ = ["Connector", "DemoSource", "Holding", "NoSettings", "Session", "SyncContext", "filtering"]
 
 
 @attrs.frozen
@@ -67,6 +68,15 @@ class DemoSource:
     until: datetime
     account: str | None = None
     prices: tuple[Path, ...] = ()
+
+
+@attrs.frozen
+class Holding:
+    """One balance as the source reports it now: what a sync reaching the present is reconciled with."""
+
+    sub_account: str
+    asset: str
+    balance: Decimal
 
 
 def filtering(**kwargs: Any) -> Any:
@@ -144,6 +154,15 @@ class Connector(abc.ABC, Generic[SettingsT]):
         costs at most one window; a stream may ask for a window in smaller slices of its own.
         """
         return [Window(since, until)]
+
+    def balances(self, session: Session) -> Sequence[Holding] | None:
+        """Every holding the source reports now (sub-account, asset, total balance), or None if it reports none.
+
+        Asked at the end of a sync whose range reaches the present; the engine compares each holding
+        with the books and reports the differences. Use the same `sub_account` and `asset` spelling
+        the streams give their entries.
+        """
+        return None
 
     def history_start(self, session: Session) -> datetime | None:
         """Where this source's history starts, for a first sync without `--since`; None if unknown."""

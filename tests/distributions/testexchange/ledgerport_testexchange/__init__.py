@@ -24,6 +24,7 @@ from ledgerport import (
     BadRecordError,
     Connector,
     Entry,
+    Holding,
     Page,
     PageRequest,
     RateBudget,
@@ -175,6 +176,10 @@ class TestExchange(Connector[Settings]):
             streams.append(RewardsStream(self.settings, self.context.account))
         return streams
 
+    def balances(self, session: Session) -> list[Holding]:
+        (answer,) = session.fetch(PageRequest(path="/balances"), _read_json).records
+        return [Holding("", row["asset"], parse_decimal(row["balance"])) for row in answer]
+
     def history_start(self, session: Session) -> datetime | None:
         (first,) = session.fetch(PageRequest(path="/first"), _read_json).records
         return from_ms(first["ts"]) if first else None
@@ -217,10 +222,12 @@ def sandbox(
     faults: Iterator[str] | None = None,
     budget: _Budget | dict[str, _Budget] | None = None,
     rewards: Sequence[dict[str, Any]] | None = None,
+    hidden: Sequence[dict[str, Any]] = (),
 ) -> Callable[[SandboxRequest], SandboxResponse]:
     """The exchange's server side. `faults` yields, per request, "" (serve), "502" or "429";
     `budget` (see `rate_budget`, one for all or one per path) refuses requests beyond it with 429
-    and reports what is left. `rewards`, when given, are served as the account's rewards ledger."""
+    and reports what is left. `rewards`, when given, are served as the account's rewards ledger;
+    `hidden` records count in `/balances` but no ledger serves them, as a ledger the client never reads."""
     faults = faults or itertools.repeat("")
     budgets = budget if isinstance(budget, dict) else {}
 
@@ -239,6 +246,11 @@ def sandbox(
             return json_response({"error": f"bad token {request.headers.get('x-token')!r}"}, status=401)
         if request.path == "/features":
             return json_response({"rewards": rewards is not None})
+        if request.path == "/balances":  # what every ledger adds up to, the hidden ones too
+            totals: dict[str, Decimal] = {}
+            for row in [*records, *(rewards or hidden)]:
+                totals[row["asset"]] = totals.get(row["asset"], Decimal(0)) + parse_decimal(row["amount"])
+            return json_response([{"asset": a, "balance": str(b)} for a, b in sorted(totals.items())])
         if request.path == "/first":
             return json_response(min(records, key=lambda r: r["ts"]) if records else None)
         served = rewards if request.path == "/rewards" and rewards is not None else records
