@@ -6,16 +6,47 @@ Nothing here knows a file format; `ledgerport.sdk` builds the sinks on top of it
 from .balances import BalanceTracker
 from .builder import JournalBuilder
 from .chart import Chart, account_component
+from .lots import (
+    Acquisition,
+    BackfillError,
+    Booking,
+    Disposal,
+    Expense,
+    Lot,
+    LotBook,
+    LotError,
+    LotSettings,
+    LotUse,
+    Move,
+    OpenLot,
+    default_holding,
+)
+from .opening import OpeningLot, read_opening_lots
 from .prices import PriceBook, Rate
 from .transactions import Posting, Transaction
 
 __all__ = [
+    "Acquisition",
+    "BackfillError",
     "BalanceTracker",
+    "Booking",
     "Chart",
+    "Disposal",
+    "Expense",
     "JournalBuilder",
+    "Lot",
+    "LotBook",
+    "LotError",
+    "LotSettings",
+    "LotUse",
+    "Move",
+    "OpenLot",
+    "OpeningLot",
     "Posting",
     "PriceBook",
     "Rate",
     "Transaction",
     "account_component",
+    "default_holding",
+    "read_opening_lots",
 ]
