@@ -105,6 +105,26 @@ def test_transfers_pair_only_across_holdings_at_the_same_instant_and_amount() ->
     assert all(len(t.postings) == 2 and "External" in t.postings[1].account for t in build([out, later]))
 
 
+def test_the_two_legs_of_a_move_between_ledgers_a_few_milliseconds_apart_are_one_transfer() -> None:
+    out = entry("hf:1", "USDT", "-25.5", Kind.TRANSFER, sub_account="TRADE_HF")
+    into = entry(
+        "futures:7", "USDT", "25.5", Kind.TRANSFER, sub_account="FUTURES", timestamp=T0 + timedelta(milliseconds=3)
+    )
+    earlier = attrs.evolve(out, entry_id="hf:0", timestamp=T0 - timedelta(milliseconds=60))
+    [pair] = build([out, into])
+    assert [(p.account, p.quantity) for p in pair.postings] == [
+        ("Assets:Demo:Trade-hf", Decimal("-25.5")),
+        ("Assets:Demo:Futures", Decimal("25.5")),
+    ]
+    assert pair.entry_ids == ("hf:1", "futures:7") and pair.timestamp == into.timestamp
+    # of two legs waiting, the nearest in time is the other side; the farther one stays a movement of its own
+    paired, single = sorted(build([earlier, out, into]), key=lambda t: len(t.entry_ids), reverse=True)
+    assert paired.entry_ids == ("hf:1", "futures:7") and single.entry_ids == ("hf:0",)
+    assert len(build([out, attrs.evolve(into, timestamp=T0 + timedelta(milliseconds=101))])) == 2
+    same_holding = attrs.evolve(into, sub_account="TRADE_HF")
+    assert len(build([out, same_holding])) == 2, "a holding does not transfer to itself"
+
+
 def test_a_withdrawal_fee_is_its_own_expense_in_the_fees_commodity() -> None:
     [withdrawal] = build([entry("w", "BTC", "-0.2001", Kind.WITHDRAWAL, fee=Decimal("0.0001"))])
     assert [(p.account, p.quantity) for p in withdrawal.postings] == [

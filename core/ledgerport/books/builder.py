@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import timedelta
 from decimal import Decimal
 
 from ..errors import PluginError
@@ -15,6 +16,9 @@ from .transactions import Posting, Transaction
 __all__ = ["JournalBuilder"]
 
 _ZERO = Decimal(0)
+TRANSFER_GAP = timedelta(milliseconds=100)
+"""How far apart the two legs of one transfer may be booked: KuCoin's ledgers book an internal move's two
+rows a few milliseconds apart; a second apart is another movement."""
 
 
 class JournalBuilder:
@@ -23,9 +27,10 @@ class JournalBuilder:
     The legs of a trade share a group id and become one transaction; when exactly one commodity
     goes out and one comes in, the outgoing posting carries the total price of what came in (`@@`)
     so strict checkers accept the conversion. Otherwise each commodity balances against the
-    trading account. A transfer out of one holding and into another at the same instant, same asset
-    and amount becomes one two-posting transaction. A fee is its own expense posting, in the fee's
-    own commodity.
+    trading account. A transfer out of one holding and into another, same asset and amount, at most
+    `TRANSFER_GAP` apart, becomes one two-posting transaction: a source with several ledgers books an
+    internal move as one row in each, and the two rows' times may differ by a few milliseconds. A fee
+    is its own expense posting, in the fee's own commodity.
     """
 
     def __init__(self, chart: Chart, source_title: str) -> None:
@@ -103,25 +108,27 @@ class JournalBuilder:
         return self._transaction([entry], [self._principal(entry), *self._fee(entry), counterpart], entry.entry_id)
 
     def _singles_and_transfers(self, entries: list[Entry]) -> list[Transaction]:
+        """Pairs each transfer leg with the nearest waiting opposite leg of another holding within the gap."""
         waiting: dict[tuple[object, ...], list[Entry]] = defaultdict(list)
         result: list[Transaction] = []
         for entry in entries:
             if entry.kind is not Kind.TRANSFER or entry.fee or not entry.amount:
                 result.append(self._single(entry))
                 continue
-            match_key = (entry.timestamp, entry.asset, -entry.amount)
+            holding = self._chart.holding(entry, self._title)
+            candidates = waiting.get((entry.asset, -entry.amount), [])
             partners = [
                 p
-                for p in waiting.get(match_key, [])
-                if self._chart.holding(p, self._title) != self._chart.holding(entry, self._title)
+                for p in candidates
+                if abs(p.timestamp - entry.timestamp) <= TRANSFER_GAP and self._chart.holding(p, self._title) != holding
             ]
             if partners:
-                partner = partners[0]
-                waiting[match_key].remove(partner)
+                partner = min(partners, key=lambda p: abs(p.timestamp - entry.timestamp))
+                candidates.remove(partner)
                 pair = sorted([partner, entry], key=lambda e: e.amount)
                 result.append(self._transaction(pair, [self._principal(e) for e in pair], pair[0].entry_id))
             else:
-                waiting[(entry.timestamp, entry.asset, entry.amount)].append(entry)
+                waiting[(entry.asset, entry.amount)].append(entry)
         result += [self._single(entry) for rest in waiting.values() for entry in rest]
         return result
 

@@ -1,7 +1,9 @@
 """KuCoin request signing (API key versions 2 and 3), with recovery from clock skew.
 
-KC-API-SIGN is base64(HMAC-SHA256(secret, timestamp + METHOD + path_with_query + body)) over the
-path and query exactly as sent; KC-API-PASSPHRASE is the passphrase signed with the same secret.
+KC-API-SIGN is base64(HMAC-SHA256(secret, timestamp + METHOD + path + "?" + query + body)) where the
+query is the un-encoded `key=value&...` text, as the official SDK (kucoin-universal-sdk) builds it:
+the URL carries `currency=BTC%2CETH`, the signature covers `currency=BTC,ETH`, since KuCoin checks
+the signature over the query it decoded. KC-API-PASSPHRASE is the passphrase signed with the same secret.
 The timestamp must be within 5 s of the server's clock, so on code 400002 the flow asks the server
 for its time (GET /api/v1/timestamp), remembers the offset and re-signs the request once.
 """
@@ -14,12 +16,15 @@ import hmac
 import logging
 import time
 from collections.abc import Callable, Generator
+from urllib.parse import parse_qsl
 
 import httpx
 
+from ledgerport import register_secret
+
 from .settings import Settings
 
-__all__ = ["KucoinAuth", "sign", "signed_passphrase"]
+__all__ = ["KucoinAuth", "sign", "signed_passphrase", "signed_target"]
 
 log = logging.getLogger("ledgerport.kucoin")
 
@@ -38,9 +43,17 @@ def signed_passphrase(secret: str, passphrase: str, version: int) -> str:
     return passphrase if version == 1 else sign(secret, passphrase)
 
 
+def signed_target(path: str, encoded_query: str) -> str:
+    """`path?k=v&...` with each key and value decoded, in the order sent: what KuCoin verifies the signature of."""
+    if not encoded_query:
+        return path
+    pairs = parse_qsl(encoded_query, keep_blank_values=True)
+    return path + "?" + "&".join(f"{key}={value}" for key, value in pairs)
+
+
 def _is_clock_skew(response: httpx.Response) -> bool:
-    """Code 400002, however the server chose to send it; a cheap byte search spares parsing every page twice."""
-    if b'"' + CLOCK_SKEW.encode() + b'"' not in response.content:
+    """Code 400002 as a string or a JSON number; a cheap byte search spares parsing every page twice."""
+    if CLOCK_SKEW.encode() not in response.content:
         return False
     try:
         return str(response.json().get("code")) == CLOCK_SKEW
@@ -57,6 +70,7 @@ class KucoinAuth(httpx.Auth):
         self._key = settings.api_key.reveal()
         self._secret = settings.api_secret.reveal()
         self._passphrase = signed_passphrase(self._secret, settings.api_passphrase.reveal(), settings.key_version)
+        register_secret(self._passphrase)  # sent in the passphrase's place, so a server may echo it
         self._version = str(settings.key_version)
         self._time_url = base_url.rstrip("/") + TIME_PATH
         self._clock = clock
@@ -70,7 +84,8 @@ class KucoinAuth(httpx.Auth):
 
     def _sign(self, request: httpx.Request) -> None:
         timestamp = str(self._now_ms())
-        target = request.url.raw_path.decode("ascii")
+        path, _, query = request.url.raw_path.decode("ascii").partition("?")
+        target = signed_target(path, query)
         message = f"{timestamp}{request.method}{target}{request.content.decode()}"
         request.headers["KC-API-KEY"] = self._key
         request.headers["KC-API-SIGN"] = sign(self._secret, message)

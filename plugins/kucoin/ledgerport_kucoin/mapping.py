@@ -2,8 +2,11 @@
 
 `amount` includes the fee and is unsigned: `direction` gives the sign. `bizType` arrives as a human
 name ("Sub-account transfer"), a request code (SUB_TRANSFER) or a variant ("Exchange"), so it is
-matched case- and separator-insensitively; an unknown one maps to `other` with a warning. This is
-the hot path of a large sync: the lookups are precomputed and each record costs a few dict hits.
+matched case- and separator-insensitively against every name of `kinds` too; an unknown one maps to
+`other` with one warning per name and sync. The classic `balance` is documented as deprecated ("no
+actual use"), so it is checked to be a number but not carried: an entry of this ledger has no
+running balance. This is the hot path of a large sync: the lookups are precomputed and each record
+costs a few dict hits.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Any
 
 from ledgerport import BadRecordError, Entry, Kind, from_ms, parse_decimal
 
+from .kinds import FUTURES_TYPES, LEDGER_CODES, LIVE_NAMES, UNIFIED_TYPES
+
 __all__ = ["BIZ_TYPES", "REQUEST_CODES", "biz_key", "kind_of", "parse_context", "to_entry"]
 
 log = logging.getLogger("ledgerport.kucoin")
@@ -32,7 +37,7 @@ BIZ_TYPES: tuple[tuple[str, Kind], ...] = (
     ("Transfer", Kind.TRANSFER),
     ("Trade_Exchange", Kind.TRADE),
     ("Exchange", Kind.TRADE),
-    ("Vote for Coin", Kind.OTHER),
+    ("Vote for Coin", Kind.TRANSFER),
     ("KuCoin Bonus", Kind.REWARD),
     ("Referral Bonus", Kind.REWARD),
     ("Rewards", Kind.REWARD),
@@ -56,7 +61,7 @@ BIZ_TYPES: tuple[tuple[str, Kind], ...] = (
     ("Borrowings", Kind.LOAN),
     ("Debt Repayment", Kind.REPAYMENT),
     ("Loans Repaid", Kind.REPAYMENT),
-    ("Lendings", Kind.LOAN),
+    ("Lendings", Kind.TRANSFER),
     ("Pool transactions", Kind.TRANSFER),
     ("Instant Exchange", Kind.TRADE),
     ("Sub-account transfer", Kind.TRANSFER),
@@ -89,19 +94,26 @@ def biz_key(biz_type: str) -> str:
     return _SEPARATORS.sub("", biz_type.lower())
 
 
-_BY_KEY: dict[str, Kind] = {biz_key(name): kind for name, kind in (*BIZ_TYPES, *REQUEST_CODES)}
-_BY_SPELLING: dict[str, Kind] = dict((*BIZ_TYPES, *REQUEST_CODES))
+_NAMES = (*BIZ_TYPES, *REQUEST_CODES, *LEDGER_CODES, *FUTURES_TYPES, *UNIFIED_TYPES, *LIVE_NAMES)
+_BY_KEY: dict[str, Kind] = {biz_key(name): kind for name, kind in reversed(_NAMES)}
+"""Reversed, so where two tables share a key the first (the classic table) wins."""
+_BY_SPELLING: dict[str, Kind] = {name: _BY_KEY[biz_key(name)] for name, _ in _NAMES}
 """Grows by each known spelling met, so a spelling is normalised once per process, not once per record."""
 
 _SIGNS = {"in": 1, "out": -1}
 
 
-def kind_of(biz_type: str, record_id: str = "") -> Kind:
+def kind_of(biz_type: str, record_id: str = "", warned: set[str] | None = None) -> Kind:
+    """The kind of a business type; an unknown one is `other`, warned about once per name in `warned`
+    (a stream's set, so once per sync), or every time without one."""
     kind = _BY_SPELLING.get(biz_type)
     if kind is None:
         kind = _BY_KEY.get(biz_key(biz_type))
         if kind is None:
-            log.warning("kucoin: unknown bizType %r (record %s) mapped to kind 'other'", biz_type, record_id)
+            if warned is None or biz_type not in warned:
+                log.warning("kucoin: unknown bizType %r (record %s) mapped to kind 'other'", biz_type, record_id)
+                if warned is not None:
+                    warned.add(biz_type)
             return Kind.OTHER
         _BY_SPELLING[biz_type] = kind
     return kind
@@ -137,7 +149,7 @@ def _millis(value: Any) -> int:
     return value
 
 
-def to_entry(record: Mapping[str, Any], account: str) -> Entry:
+def to_entry(record: Mapping[str, Any], account: str, warned: set[str] | None = None) -> Entry:
     """The entry of one ledger item; a missing or malformed field raises BadRecordError naming it.
 
     The common case takes the short road: the fields are read with only the checks that keep it
@@ -145,15 +157,16 @@ def to_entry(record: Mapping[str, Any], account: str) -> Entry:
     read again field by field, which names what is wrong.
     """
     try:
-        return _entry(record, account)
+        return _entry(record, account, warned)
     except (KeyError, ValueError, TypeError, ArithmeticError):
-        return _checked_entry(record, account)
+        return _checked_entry(record, account, warned)
 
 
-def _entry(record: Mapping[str, Any], account: str) -> Entry:
+def _entry(record: Mapping[str, Any], account: str, warned: set[str] | None) -> Entry:
     entry_id, asset, sub_account = record["id"], record["currency"], record["accountType"]
     biz_type, created, sign = record["bizType"], record["createdAt"], _SIGNS[record["direction"]]
     amount, fee, balance = record["amount"], record["fee"], record["balance"]
+    Decimal(balance)  # checked, not carried
     if not (
         type(entry_id) is str
         and entry_id
@@ -181,11 +194,11 @@ def _entry(record: Mapping[str, Any], account: str) -> Entry:
         sign,
         Decimal(amount),
         Decimal(fee),
-        Decimal(balance),
+        warned,
     )
 
 
-def _checked_entry(record: Mapping[str, Any], account: str) -> Entry:
+def _checked_entry(record: Mapping[str, Any], account: str, warned: set[str] | None) -> Entry:
     field = "id"
     try:
         entry_id = _text(record["id"])
@@ -198,7 +211,7 @@ def _checked_entry(record: Mapping[str, Any], account: str) -> Entry:
         field = "fee"
         fee = parse_decimal(record["fee"])
         field = "balance"
-        balance = parse_decimal(record["balance"])
+        parse_decimal(record["balance"])
         field = "createdAt"
         timestamp = from_ms(_millis(record["createdAt"]))
         field = "currency"
@@ -211,7 +224,7 @@ def _checked_entry(record: Mapping[str, Any], account: str) -> Entry:
         raise BadRecordError(source=SOURCE, record_id=_id(record), field=field, reason="missing") from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise BadRecordError(source=SOURCE, record_id=_id(record), field=field, reason=str(exc)) from None
-    return _build(record, account, entry_id, asset, sub_account, biz_type, timestamp, sign, amount, fee, balance)
+    return _build(record, account, entry_id, asset, sub_account, biz_type, timestamp, sign, amount, fee, warned)
 
 
 def _build(
@@ -225,13 +238,14 @@ def _build(
     sign: int,
     amount: Decimal,
     fee: Decimal,
-    balance: Decimal,
+    warned: set[str] | None,
 ) -> Entry:
-    """A trade's context joins its legs (they share tradeId or orderId) and names its symbol; that of an
-    unknown bizType may say what it was. Other contexts stay in `raw`, unparsed: most records need none."""
-    kind = _BY_SPELLING.get(biz_type) or kind_of(biz_type, entry_id)
+    """A trade's context joins its legs (they share tradeId or orderId) and names its symbol, and a fee
+    refund's joins it to its trade; that of an unknown bizType may say what it was. Other contexts stay
+    in `raw`, unparsed: most records need none."""
+    kind = _BY_SPELLING.get(biz_type) or kind_of(biz_type, entry_id, warned)
     group_id, description = "", biz_type
-    if kind is Kind.TRADE or kind is Kind.OTHER:
+    if kind is Kind.TRADE or kind is Kind.OTHER or kind is Kind.FEE:
         context = parse_context(record.get("context"))
         group_id = str(context.get("tradeId") or context.get("orderId") or "")
         if context.get("symbol"):
@@ -244,7 +258,6 @@ def _build(
         asset=asset,
         amount=amount if sign > 0 else amount.copy_negate(),  # exact at any length; unary minus rounds
         fee=fee,
-        balance=balance,
         kind=kind,
         category=biz_type,
         sub_account=sub_account,

@@ -30,6 +30,7 @@ __all__ = [
     "PAGE_WEIGHT",
     "POOL",
     "WINDOW",
+    "bounds",
     "first_request",
     "following_request",
     "history_start",
@@ -42,9 +43,9 @@ LEDGERS_PATH = "/api/v1/accounts/ledgers"
 WINDOW = timedelta(hours=24, milliseconds=-2)
 MAX_SPAN_MS = 24 * 3600 * 1000
 HISTORY = timedelta(days=365)
-PAGE_WEIGHT = 10
-"""Rate-limit weight of one ledger page: the larger of the documented values (10; newer docs say 2),
-so pacing pauses a little early rather than meeting a 429."""
+PAGE_WEIGHT = 2
+"""Rate-limit weight of one ledger page, as the official SDK's spec gives it (the older seed page said 10);
+pacing follows the budget KuCoin reports after every answer, so a larger real weight costs a wait, not data."""
 POOL = "management"
 """KuCoin counts the weight of account endpoints, the ledger among them, in its Management pool;
 pacing against that pool's budget leaves the Spot and Futures pools' requests unaffected."""
@@ -56,8 +57,9 @@ def plan(since: datetime, until: datetime, now: datetime | None = None) -> list[
     if since < (now or datetime.now(UTC)) - HISTORY:
         log.warning(
             "kucoin: --since %s is more than a year ago; KuCoin serves about one year of ledger history, "
-            "so older entries may be missing (KuCoin support can provide more)",
+            "so older entries may be missing (stream classic serves from about %s; KuCoin support can provide more)",
             since.isoformat(),
+            ((now or datetime.now(UTC)) - HISTORY).date().isoformat(),
         )
     count = -(-(until - since) // WINDOW)
     edges = [since + (until - since) * i / count for i in range(count)] + [until]
@@ -80,6 +82,11 @@ def _ceil_ms(instant: datetime) -> int:
     return ms + 1 if instant.microsecond % 1000 else ms
 
 
+def bounds(window: Window) -> tuple[int, int]:
+    """The `startAt`, `endAt` asked for `window`: one millisecond before it, to its end (see above)."""
+    return to_ms(window.start) - 1, _ceil_ms(window.end)
+
+
 def _request(settings: Settings, window: Window, number: int) -> PageRequest:
     params: list[tuple[str, str]] = []
     if settings.currency:
@@ -88,9 +95,10 @@ def _request(settings: Settings, window: Window, number: int) -> PageRequest:
         params.append(("direction", settings.direction))
     if settings.biz_type:
         params.append(("bizType", settings.biz_type))
+    start, end = bounds(window)
     params += [
-        ("startAt", str(to_ms(window.start) - 1)),
-        ("endAt", str(_ceil_ms(window.end))),
+        ("startAt", str(start)),
+        ("endAt", str(end)),
         ("currentPage", str(number)),
         ("pageSize", str(settings.page_size)),
     ]
@@ -103,5 +111,5 @@ def first_request(settings: Settings, window: Window) -> PageRequest:
 
 def following_request(settings: Settings, window: Window, page: Page) -> PageRequest | None:
     """The next page number up to `totalPage`; every page is read, there is no cap on their number."""
-    current, total = page.cursor
+    current, total = page.cursor[:2]
     return _request(settings, window, current + 1) if current < total else None

@@ -55,7 +55,7 @@ class Settings:
     api_key: Secret = attrs.field(metadata={"env": "KUCOIN_API_KEY"})
     api_secret: Secret = attrs.field(metadata={"env": "KUCOIN_API_SECRET"})
     api_passphrase: Secret = attrs.field(metadata={"env": "KUCOIN_API_PASSPHRASE"})
-    key_version: int = attrs.field(default=2, validator=_key_version, metadata={"env": "KUCOIN_API_KEY_VERSION"})
+    key_version: int = attrs.field(default=3, validator=_key_version, metadata={"env": "KUCOIN_API_KEY_VERSION"})
     currency: tuple[str, ...] = filtering(default=(), validator=_currencies)
     direction: str | None = filtering(default=None, validator=_direction)
     biz_type: str | None = filtering(default=None)

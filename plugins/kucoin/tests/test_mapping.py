@@ -55,7 +55,7 @@ def test_an_outgoing_trade_leg_keeps_every_digit_and_the_fee_inside_the_amount()
         "ETH",
         Decimal("-1.000000000000000001"),
         Decimal("0.000000000000000001"),
-        Decimal("12.5"),
+        None,  # the classic balance is deprecated ("no actual use"): checked, not carried
     )
     assert (entry.kind, entry.sub_account, entry.group_id) == (Kind.TRADE, "TRADE", "t-1")
     assert entry.description == "Trade_Exchange ETH-USDT"

@@ -129,7 +129,7 @@ def test_a_page_and_its_rate_budget_are_read() -> None:
             200, {"code": "200000", "data": data}, **{"gw-ratelimit-remaining": "1990", "gw-ratelimit-reset": "29500"}
         ),
     )
-    assert (page.records, page.cursor, page.budget) == ([{"id": "a"}], (2, 3), RateBudget(1990, 29.5))
+    assert (page.records, page.cursor, page.budget) == ([{"id": "a"}], (2, 3, 25), RateBudget(1990, 29.5))
 
 
 @pytest.mark.parametrize("status", [200, 401, 403])
@@ -234,4 +234,6 @@ def test_the_connector_is_registered_with_the_public_api_as_default(registry: An
         Settings,
     )
     assert not connector.needs_account
-    assert Settings(api_key=Secret("k"), api_secret=Secret("s"), api_passphrase=Secret("p")).key_version == 2
+    # version 3 is what the official SDK sends; 2 still works
+    assert Settings(api_key=Secret("k"), api_secret=Secret("s"), api_passphrase=Secret("p")).key_version == 3
+    assert Settings(api_key=Secret("k"), api_secret=Secret("s"), api_passphrase=Secret("p"), key_version=2)

@@ -123,7 +123,7 @@ def test_unsigned_requests_are_refused_and_the_server_time_follows_the_clock_off
 
 
 def test_the_weight_budget_is_reported_and_refused_with_429000(client: Client) -> None:
-    http = client(days=2, rate_limit=RateLimit(limit=25, period=5.0))
+    http = client(days=2, rate_limit=RateLimit(limit=25, period=5.0), weight=10)
     answers = [http.get(LEDGERS, params={"startAt": JAN1}) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert [a.headers["gw-ratelimit-remaining"] for a in answers] == ["15", "5", "5"]

@@ -9,7 +9,10 @@
         ledgerport.sync(request, env=sandbox.credentials.env())
     sandbox.expected(since, until)   # the ground truth
 
-`python -m ledgerport_kucoin.sandbox --port 8080` runs one for a user to try the connector.
+`KucoinSandbox(account="multi")` is an HF account with margin and futures, `account="unified"` a
+Unified Trading Account; `hide="futures"` serves one ledger empty while its balances stay, and
+`latency_ms` delays every answer. `python -m ledgerport_kucoin.sandbox --port 8080` runs one for a
+user to try the connector (`--account`, `--hide`, `--latency MS`).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import threading
 from datetime import date
 
 from . import Faults, KucoinSandbox, RateLimit
+from .server import ACCOUNTS, STREAMS
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -21,6 +22,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=2000, help="rate-limit weight per period")
     parser.add_argument("--period", type=float, default=30.0, help="rate-limit period in seconds")
     parser.add_argument("--bad-gateway", type=float, default=0.0, help="fraction of requests answered with a 502 page")
+    parser.add_argument("--account", choices=ACCOUNTS, default="classic", help="which ledgers the account has")
+    parser.add_argument("--hide", choices=STREAMS, help="serve this ledger empty, for reconciliation to catch")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, metavar="MS", help="delay every answer by MS milliseconds"
+    )
     args = parser.parse_args(argv)
     sandbox = KucoinSandbox(
         seed=args.seed,
@@ -29,11 +35,17 @@ def main(argv: list[str] | None = None) -> None:
         per_day=args.per_day,
         rate_limit=RateLimit(limit=args.limit, period=args.period),
         faults=Faults(bad_gateway=args.bad_gateway),
+        account=args.account,
+        hide=args.hide,
+        latency_ms=args.latency,
     )
     with sandbox.serve(args.port) as server:
         ledger = sandbox.ledger
         exports = " ".join(f"{name}={shlex.quote(value)}" for name, value in sandbox.credentials.env().items())
-        print(f"KuCoin sandbox on {server.url}, ledger {ledger.start:%Y-%m-%d} .. {ledger.end:%Y-%m-%d}. Try:\n")
+        print(
+            f"KuCoin sandbox on {server.url}, ledger {ledger.start:%Y-%m-%d} .. {ledger.end:%Y-%m-%d}, "
+            f"{args.account} account. Try:\n"
+        )
         print(
             f"  {exports} \\\n    ledgerport sync kucoin --base-url {server.url} "
             f"--since {ledger.start:%Y-%m-%d} --until {ledger.end:%Y-%m-%d} --sink csv:kucoin.csv\n"

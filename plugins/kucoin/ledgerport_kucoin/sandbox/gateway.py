@@ -27,7 +27,7 @@ class Credentials:
     key: str = "sandbox-key"
     secret: str = "sandbox-secret"
     passphrase: str = "sandbox-passphrase"
-    version: int = 2
+    version: int = 3
 
     def env(self) -> dict[str, str]:
         """The environment a `ledgerport sync kucoin` needs to talk to this sandbox."""

@@ -19,6 +19,7 @@ import json
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -27,7 +28,7 @@ from ledgerport import Kind, to_ms
 
 from ..mapping import BIZ_TYPES, REQUEST_CODES, biz_key
 
-__all__ = ["DAY_MS", "QUIET_WEEKDAYS", "GeneratedLedger"]
+__all__ = ["DAY_MS", "PLACES", "QUIET_WEEKDAYS", "GeneratedLedger", "Row"]
 
 DAY_MS = 86_400_000
 QUIET_WEEKDAYS = (3, 4)
@@ -169,6 +170,11 @@ class GeneratedLedger:
             i, j = day.between(lo, hi)
             found += reversed(day.rows[i:j])
         return found
+
+    def balances(self) -> dict[tuple[str, str], Decimal]:
+        """Every (currency, accountType) balance at the end of the last day, exactly."""
+        self.day(self.days - 1)
+        return {key: Decimal(units).scaleb(-PLACES[key[0]]) for key, units in self._balances.items()}
 
     def _generate(self, index: int) -> Day:
         rng = random.Random(f"kucoin-sandbox:{self.seed}:{index}")
