@@ -84,3 +84,45 @@ def test_parse_assignments() -> None:
     for bad in ("nodot=1", "a.b", ".b=1"):
         with pytest.raises(ConfigError, match=r"PLUGIN\.FIELD=VALUE"):
             parse_assignments([bad])
+
+
+def test_every_field_can_come_from_a_ledgerport_variable_which_wins_over_its_own() -> None:
+    env = {"X_API_KEY": "own", "LEDGERPORT_X_PAGE_SIZE": "7", "LEDGERPORT_X_CURRENCY": "BTC,ETH"}
+    got = settings(env=env)
+    assert (got.api_key.reveal(), got.page_size, got.currency) == ("own", 7, ("BTC", "ETH"))
+    assert settings(env={**env, "LEDGERPORT_X_API_KEY": "ours"}).api_key.reveal() == "ours"
+    assert settings(env={"LEDGERPORT_X_API_KEY": "k", "LEDGERPORT_X_PAGE_SIZE": "8"}, page_size="9").page_size == 9
+
+
+def test_a_missing_field_names_both_variables() -> None:
+    with pytest.raises(ConfigError, match=r"environment: X_API_KEY or LEDGERPORT_X_API_KEY\)$"):
+        settings()
+
+
+def test_explain_settings_says_where_each_value_comes_from() -> None:
+    from ledgerport.engine.config import Origin, explain_settings
+
+    rows = explain_settings(
+        Settings,
+        path="connectors.x",
+        file_values={"page_size": 10},
+        env={"X_API_KEY": "k", "LEDGERPORT_X_STRICT": "yes"},
+        overrides={"minimum": "0.5"},
+    )
+    assert rows == [
+        Origin("api_key", "k", "$X_API_KEY", secret=True, required=True),
+        Origin("page_size", 10, "config file", secret=False, required=False),
+        Origin("currency", (), "default", secret=False, required=False),
+        Origin("strict", "yes", "$LEDGERPORT_X_STRICT", secret=False, required=False),
+        Origin("minimum", "0.5", "--set", secret=False, required=False),
+    ]
+    missing = explain_settings(Settings, path="connectors.x", file_values={}, env={}, overrides={})[0]
+    assert (missing.value, missing.source) == (None, "not set")
+
+
+def test_the_default_config_path(tmp_path: Path) -> None:
+    from ledgerport.engine.config import default_config_path
+
+    assert default_config_path({"LEDGERPORT_CONFIG": "/etc/lp.toml", "XDG_CONFIG_HOME": "/x"}) == Path("/etc/lp.toml")
+    assert default_config_path({"XDG_CONFIG_HOME": str(tmp_path)}) == tmp_path / "ledgerport" / "config.toml"
+    assert default_config_path({}) == Path.home() / ".config" / "ledgerport" / "config.toml"

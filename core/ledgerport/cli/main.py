@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-import logging
 import sys
+import tempfile
 import traceback
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +19,8 @@ SYNC_EXAMPLES = """
 \b
 Examples:
   ledgerport sync kucoin --since 2024-01-01 --until 2024-03-01 --sink csv:kucoin.csv
+  ledgerport sync kucoin --sink csv:kucoin.csv        # nightly: continues where the output ends
+  ledgerport sync kucoin --sink csv:kucoin.csv --dry-run --json
   ledgerport sync onekonto --account ACC1 --base-url https://api.example \\
       --since 2024-01-01 --sink csv:onekonto.csv
   ledgerport sync kucoin --since 2024-01-01T12:00:00Z --set kucoin.currency=BTC,ETH \\
@@ -43,80 +46,57 @@ class _Instant(click.ParamType[datetime]):
             self.fail(str(exc), param, ctx)
 
 
-def _plain(_instance: object, _attribute: object, value: object) -> object:
-    """JSON for a report: instants in ISO 8601, amounts as exact decimal text (never a float)."""
-    from decimal import Decimal
+class ConnectorName(click.ParamType[str]):
+    """A connector's name; the shell completes the installed ones."""
 
-    from ..model.money import format_decimal
+    name = "SOURCE"
 
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return format_decimal(value) if isinstance(value, Decimal) else value
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
 
+        from ..engine.plugins import default_registry
 
-class _Group(click.Group):
-    """Turns errors into one line on stderr and exit status 1; `-v` adds the traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        from ..errors import LedgerportError
-
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
-        except LedgerportError as exc:
-            self._fail(ctx, str(exc))
-        except Exception as exc:
-            self._fail(ctx, f"unexpected {type(exc).__name__}: {exc}")
-
-    @staticmethod
-    def _fail(ctx: click.Context, message: str) -> None:
-        from ..secret import redact
-
-        if (ctx.obj or {}).get("verbose", 0) > 0:
-            click.echo(redact(traceback.format_exc()), err=True, nl=False)
-        click.echo(f"error: {redact(message)}", err=True)
-        ctx.exit(1)
+        return [
+            CompletionItem(row["name"], help=row["description"])
+            for row in default_registry().describe()["connectors"]
+            if row["name"].startswith(incomplete)
+        ]
 
 
-@click.group(cls=_Group)
-@click.version_option(__version__, prog_name="ledgerport")
-@click.option("-v", "--verbose", count=True, help="More logging; with an error, show the traceback.")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
-@click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
-    """Pull account ledgers from exchanges and custodians and write them as books."""
-    from ..secret import RedactingFilter
+class SinkSpec(click.ParamType[str]):
+    """`NAME:TARGET`; the shell completes the installed sinks' names."""
 
-    ctx.obj = {"verbose": verbose, "quiet": quiet}
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter())
-    root = logging.getLogger()
-    root.handlers = [h for h in root.handlers if not getattr(h, "ledgerport", False)]
-    handler.ledgerport = True  # type: ignore[attr-defined]
-    root.addHandler(handler)
-    root.setLevel(logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)])
+    name = "NAME:TARGET"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        name, sep, target = str(value).partition(":")
+        if not (sep and name and target):
+            self.fail(f"{value!r}: expected NAME:TARGET, e.g. csv:out.csv (- for standard output)", param, ctx)
+        return str(value)
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        from ..engine.plugins import default_registry
+
+        if ":" in incomplete:  # the target: a file name
+            return [CompletionItem(incomplete, type="file")]
+        return [
+            CompletionItem(f"{row['name']}:", help=row["description"])
+            for row in default_registry().describe()["sinks"]
+            if row["name"].startswith(incomplete)
+        ]
 
 
-@cli.command(epilog=SYNC_EXAMPLES)
-@click.argument("source")
-@click.option(
-    "--since",
-    type=_Instant(),
-    help="Start of the range, inclusive. Default: where each output's state ends, else the source's history start.",
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False),
+    envvar="LEDGERPORT_CONFIG",
+    show_envvar=True,
+    help="TOML config file. Default: $XDG_CONFIG_HOME/ledgerport/config.toml (~/.config/...) if it exists.",
 )
-@click.option("--until", type=_Instant(), help="End of the range, exclusive. Default: now.")
-@click.option(
-    "--sink", "sinks", multiple=True, required=True, metavar="NAME:TARGET", help="Where to write; repeatable."
-)
-@click.option("--base-url", help="The source's API address (a sandbox, a proxy).")
-@click.option("--account", help="Which account of the source to sync.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config file.")
-@click.option(
-    "--set", "options", multiple=True, metavar="PLUGIN.FIELD=VALUE", help="A connector or sink setting; repeatable."
-)
-@click.option(
+state_option = click.option(
     "--state",
     "state_path",
     type=click.Path(dir_okay=False),
@@ -125,6 +105,115 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     help="State file that makes re-runs incremental and crashes resumable. "
     "Default: $XDG_STATE_HOME/ledgerport/state.db (~/.local/state/...).",
 )
+
+
+def resolve_config(config_path: str | None) -> Path | None:
+    """The config file given (or in LEDGERPORT_CONFIG), else the user's default one if it exists."""
+    from ..engine.config import default_config_path
+
+    if config_path is not None:
+        return Path(config_path)
+    found = default_config_path()
+    return found if found.is_file() else None
+
+
+def describe_error(exc: Exception) -> str:
+    """Our errors are written for the user; anything else is a bug, and says what it is."""
+    from ..errors import LedgerportError
+
+    return str(exc) if isinstance(exc, LedgerportError) else f"unexpected {type(exc).__name__}: {exc}"
+
+
+class _Group(click.Group):
+    """Turns errors into a line on stderr and exit status 1; `-v` adds the traceback.
+
+    A command may leave lines for after the error in `ctx.obj["after_error"]`: what was done before
+    it failed and how to go on."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            self._fail(ctx, describe_error(exc))
+
+    @staticmethod
+    def _fail(ctx: click.Context, message: str) -> None:
+        from ..secret import redact
+
+        obj = ctx.obj or {}
+        if "logs" in obj:
+            obj["logs"].end_run()
+        if obj.get("verbose", 0) > 0:
+            click.echo(redact(traceback.format_exc()), err=True, nl=False)
+        click.echo(f"error: {redact(message)}", err=True)
+        for line in obj.get("after_error", ()):
+            click.echo(line, err=True)
+        ctx.exit(1)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="ledgerport")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="More logging: -v what the sync does, -vv debug lines too, -vvv the HTTP library's as well; "
+    "with an error, the traceback.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (and the --json report if asked for).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Pull account ledgers from exchanges and custodians and write them as books."""
+    from .logs import configure
+
+    logs = configure(verbose, quiet)
+    ctx.obj = {"verbose": verbose, "quiet": quiet, "logs": logs, "after_error": []}
+    ctx.call_on_close(logs.end_run)
+
+
+def check_names(ctx: click.Context, registry: Any, source: str | None, sinks: tuple[str, ...]) -> None:
+    """Unknown plugin names are usage errors (status 2), found before anything starts."""
+    from ..errors import PluginError
+
+    try:
+        if source is not None:
+            registry.connector(source)
+        for spec in sinks:
+            registry.sink_type(spec.partition(":")[0])
+    except PluginError as exc:
+        raise click.UsageError(str(exc), ctx) from None
+
+
+@cli.command(epilog=SYNC_EXAMPLES)
+@click.argument("source", type=ConnectorName())
+@click.option(
+    "--since",
+    type=_Instant(),
+    help="Start of the range, inclusive. Default: where each output's state ends, else the source's history start.",
+)
+@click.option(
+    "--until",
+    type=_Instant(),
+    help="End of the range, exclusive. Default: now (a later one is clipped to now).",
+)
+@click.option(
+    "--sink",
+    "sinks",
+    multiple=True,
+    required=True,
+    type=SinkSpec(),
+    metavar="NAME:TARGET",
+    help="Where to write (TARGET - is standard output); repeatable.",
+)
+@click.option("--base-url", help="The source's API address (a sandbox, a proxy).")
+@click.option("--account", help="Which account of the source to sync.")
+@config_option
+@click.option(
+    "--set", "options", multiple=True, metavar="PLUGIN.FIELD=VALUE", help="A connector or sink setting; repeatable."
+)
+@state_option
 @click.option("--no-state", is_flag=True, help="Keep no state: every output starts afresh.")
 @click.option("--fresh", is_flag=True, help="Forget the state of these outputs and write them over.")
 @click.option(
@@ -159,7 +248,23 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     "Default: [books] prices.",
 )
 @click.option("--home-currency", metavar="CODE", help="The currency values are written in. Default: [books], else USD.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of the run on stdout.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON report of the run, on failure too: on stdout, or on stderr when a sink writes to stdout.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Fetch what the sync would fetch and report it, writing nothing: no output, no state.",
+)
+@click.option(
+    "--json-file",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="PATH",
+    help="Write the JSON report of the run (success or failure) to this file.",
+)
 @click.pass_context
 def sync(
     ctx: click.Context,
@@ -180,15 +285,24 @@ def sync(
     price_files: tuple[str, ...],
     home_currency: str | None,
     as_json: bool,
+    dry_run: bool,
+    json_file: str | None,
 ) -> None:
     """Sync the ledger of SOURCE between --since and --until into every --sink."""
     import attrs
 
+    from ..engine.plugins import default_registry
     from ..engine.request import SyncRequest
     from ..engine.state import default_state_path
     from ..engine.sync import sync as run_sync
     from .progress import progress_display
+    from .report import Committed, failure_report, json_destination, success_report
 
+    registry = default_registry()
+    check_names(ctx, registry, source, sinks)
+    if since is not None and since >= (until or datetime.now(UTC)):
+        end = "now" if until is None else until.isoformat()
+        raise click.UsageError(f"the range is empty: --since {since.isoformat()} is not before {end}", ctx)
     request = SyncRequest(
         source=source,
         since=since,
@@ -196,7 +310,7 @@ def sync(
         sinks=sinks,
         base_url=base_url,
         account=account,
-        config=config_path,
+        config=resolve_config(config_path),
         options=options,
         state=None if no_state else (state_path or default_state_path()),
         fresh=fresh,
@@ -206,12 +320,35 @@ def sync(
         prices=price_files or None,
         home_currency=home_currency,
     )
-    with progress_display(enabled=not ctx.obj["quiet"] and sys.stderr.isatty()) as progress:
-        report = run_sync(request, progress=progress)
-    if as_json:
-        click.echo(json.dumps(attrs.asdict(report, value_serializer=_plain), indent=2))
-    else:
-        click.echo(f"{report.entries} new entries from {report.source} in {report.windows} windows", err=True)
+    obj = ctx.obj
+    write_json = json_destination(as_json, json_file, sinks)
+    committed = Committed()
+    try:
+        with contextlib.ExitStack() as stack:
+            if dry_run:
+                from .dryrun import dry_registry, dry_state
+
+                scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ledgerport-dry-run-")))
+                registry = dry_registry(registry)
+                state = None if request.state is None else Path(request.state)
+                request = attrs.evolve(request, state=dry_state(state, scratch), quarantine=scratch / "quarantine")
+            display = stack.enter_context(
+                progress_display(enabled=not obj["quiet"] and sys.stderr.isatty(), logs=obj["logs"])
+            )
+            report = run_sync(request, registry=registry, progress=committed.follow(display))
+    except Exception as exc:
+        obj["after_error"].extend(committed.advice(request))
+        if write_json:
+            write_json(failure_report(request, committed, describe_error(exc)))
+        raise
+    obj["logs"].end_run()
+    if write_json:
+        write_json({**success_report(report), "dry_run": dry_run})
+    if obj["quiet"]:
+        return
+    if not as_json:
+        done = f"{report.entries} new entries from {report.source} in {report.windows} windows"
+        click.echo(f"dry run, nothing written: {done} would be written" if dry_run else done, err=True)
         differing = [row for row in report.reconciliation if row.difference]
         if report.reconciliation:
             click.echo(

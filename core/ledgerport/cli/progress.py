@@ -7,27 +7,41 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..engine.reader import Progress
+from .logs import LogHandler
+
+
+def _counts(snapshot: Progress) -> str:
+    """Waits and retries only once there are any: on an 80-column terminal every column counts."""
+    parts = [f"{snapshot.entries:,} entries"]
+    if snapshot.rate_limit_waits:
+        parts.append(f"{snapshot.rate_limit_waits} wait{'s' * (snapshot.rate_limit_waits > 1)}")
+    if snapshot.retries:
+        parts.append(f"{snapshot.retries} retr{'ies' if snapshot.retries > 1 else 'y'}")
+    return " · ".join(parts)
 
 
 @contextlib.contextmanager
-def progress_display(enabled: bool, console: Any = None) -> Iterator[Callable[[Progress], None] | None]:
+def progress_display(
+    enabled: bool, console: Any = None, logs: LogHandler | None = None
+) -> Iterator[Callable[[Progress], None] | None]:
+    """The bar: the window's day and the stream being read, windows done of all, entries, waits and
+    retries, and the time left. While it is live, `logs` prints through its console, above it."""
     if not enabled:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
     from rich.progress import Progress as Bar
 
     columns = (
         TextColumn("[bold]{task.description}"),
-        BarColumn(bar_width=16),
+        BarColumn(bar_width=12),
         MofNCompleteColumn(),
-        TextColumn(
-            "windows · {task.fields[entries]:,} entries · {task.fields[waits]} waits · {task.fields[retries]} retries"
-        ),
-        TimeElapsedColumn(),
+        TextColumn("{task.fields[counts]}"),
+        TextColumn("ETA"),
+        TimeRemainingColumn(compact=True),
     )
     with Bar(*columns, transient=True, console=console) as bar:
-        task = bar.add_task("", total=None, entries=0, waits=0, retries=0)
+        task = bar.add_task("", total=None, counts="")
 
         def update(snapshot: Progress) -> None:
             bar.update(
@@ -35,9 +49,13 @@ def progress_display(enabled: bool, console: Any = None) -> Iterator[Callable[[P
                 total=snapshot.windows_total,
                 completed=snapshot.windows_done,
                 description=f"{snapshot.window.start:%Y-%m-%d} {snapshot.stream}".rstrip(),
-                entries=snapshot.entries,
-                waits=snapshot.rate_limit_waits,
-                retries=snapshot.retries,
+                counts=_counts(snapshot),
             )
 
-        yield update
+        if logs is not None:
+            logs.console = bar.console
+        try:
+            yield update
+        finally:
+            if logs is not None:
+                logs.console = None

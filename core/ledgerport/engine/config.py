@@ -1,12 +1,19 @@
 """Settings: the TOML config file, the environment and `--set`, structured by cattrs into each plugin's settings class.
 
-A connector or sink declares its settings as an attrs class; a field names its environment
-variable with `metadata={"env": "NAME"}`. Later sources win: file, then environment, then `--set`.
-Every error names the field path (`connectors.kucoin.page_size`) so it can be found in the file.
+A connector or sink declares its settings as an attrs class. Every field can come from the
+environment as `LEDGERPORT_<PLUGIN>_<FIELD>` (`LEDGERPORT_KUCOIN_PAGE_SIZE`), so a nightly job
+needs no file; a field may name a variable of its own too, with `metadata={"env": "NAME"}` (the
+source's usual credential names). Later sources win: file, then the field's own variable, then
+`LEDGERPORT_...`, then `--set`. Every error names the field path (`connectors.kucoin.page_size`)
+so it can be found in the file.
+
+Without `--config`, the CLI reads `LEDGERPORT_CONFIG`, else `$XDG_CONFIG_HOME/ledgerport/config.toml`.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -26,7 +33,21 @@ from ..model.money import parse_decimal
 from ..model.times import parse_instant
 from ..secret import Secret
 
-__all__ = ["Books", "Config", "build_settings", "converter", "load_config", "parse_assignments"]
+__all__ = [
+    "CONFIG_ENV",
+    "Books",
+    "Config",
+    "Origin",
+    "build_settings",
+    "converter",
+    "default_config_path",
+    "explain_settings",
+    "load_config",
+    "parse_assignments",
+    "setting_variables",
+]
+
+CONFIG_ENV = "LEDGERPORT_CONFIG"
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
@@ -149,6 +170,73 @@ def parse_assignments(items: typing.Iterable[str]) -> dict[str, dict[str, str]]:
     return grouped
 
 
+def default_config_path(env: Mapping[str, str] | None = None) -> Path:
+    """`$LEDGERPORT_CONFIG`, else the XDG config directory (`$XDG_CONFIG_HOME`, default `~/.config`)."""
+    env = os.environ if env is None else env
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV])
+    base = env.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "ledgerport" / "config.toml"
+
+
+def setting_variables(plugin: str, field: attrs.Attribute[Any]) -> list[str]:
+    """The environment variables a field is read from, the one that wins last: its own, then ours."""
+    ours = "LEDGERPORT_" + re.sub(r"[^A-Z0-9]+", "_", f"{plugin}_{field.alias}".upper())
+    own = field.metadata.get("env")
+    return [own, ours] if own else [ours]
+
+
+@attrs.frozen
+class Origin:
+    """Where one setting's effective value comes from: `default`, `config file`, `$VAR` or `--set`."""
+
+    field: str
+    value: Any
+    source: str
+    secret: bool
+    required: bool
+
+
+def _gather(
+    cls: type, plugin: str, file_values: Mapping[str, Any], env: Mapping[str, str], overrides: Mapping[str, str]
+) -> dict[str, tuple[Any, str]]:
+    """Each given value with where it came from, later sources replacing earlier ones."""
+    values = {name: (value, "config file") for name, value in file_values.items()}
+    for field in attrs.fields(cls):
+        for var in setting_variables(plugin, field):
+            if var in env:
+                values[field.alias] = (env[var], f"${var}")
+    values.update((name, (value, "--set")) for name, value in overrides.items())
+    return values
+
+
+def explain_settings(
+    cls: type,
+    *,
+    path: str,
+    file_values: Mapping[str, Any],
+    env: Mapping[str, str],
+    overrides: Mapping[str, str],
+) -> list[Origin]:
+    """Every field of `cls` with its value as given (the default where none is) and where it came
+    from, for `ledgerport config show`; values are not checked here, `build_settings` does that."""
+    given = _gather(cls, path.rpartition(".")[2], file_values, env, overrides)
+    rows = []
+    for field in attrs.fields(cls):
+        secret = field.type in (Secret, "Secret")
+        required = field.default is attrs.NOTHING
+        if field.alias in given:
+            value, source = given[field.alias]
+        elif required:
+            value, source = None, "not set"
+        else:
+            default = field.default
+            value = default.factory() if isinstance(default, attrs.Factory) else default  # type: ignore[arg-type]
+            source = "default"
+        rows.append(Origin(field.alias, value, source, secret, required))
+    return rows
+
+
 def build_settings(
     cls: type,
     *,
@@ -157,18 +245,21 @@ def build_settings(
     env: Mapping[str, str],
     overrides: Mapping[str, str],
 ) -> Any:
-    """Merge file, environment and overrides into an instance of `cls`; errors name `path.field`."""
-    values: dict[str, Any] = dict(file_values)
-    for field in attrs.fields(cls):
-        var = field.metadata.get("env")
-        if var and var in env:
-            values[field.alias] = env[var]
-    values.update(overrides)
+    """Merge file, environment and overrides into an instance of `cls`; errors name `path.field`.
+
+    `path` is `connectors.NAME` or `sinks.NAME`: its last part is the plugin named in `LEDGERPORT_<PLUGIN>_<FIELD>`.
+    """
+    plugin = path.rpartition(".")[2]
+    values = {name: value for name, (value, _) in _gather(cls, plugin, file_values, env, overrides).items()}
     try:
         return converter.structure(values, cls)
     except Exception as exc:
         message = _describe(exc, path)
-        missing = [f"{f.metadata['env']}" for f in attrs.fields(cls) if "env" in f.metadata and f.alias not in values]
+        missing = [
+            " or ".join(setting_variables(plugin, f))
+            for f in attrs.fields(cls)
+            if f.default is attrs.NOTHING and f.alias not in values
+        ]
         if missing and "required field missing" in message:
             message += f" (set it in the config file or the environment: {', '.join(missing)})"
         raise ConfigError(message) from None

@@ -34,7 +34,7 @@ import attrs
 from ..errors import ConfigError, StateError
 from ..sdk.paging import Window
 
-__all__ = ["Committed", "OutputKey", "StateStore", "Unsettled", "default_state_path"]
+__all__ = ["Committed", "OutputKey", "OutputRecord", "StateStore", "Unsettled", "default_state_path"]
 
 _VERSION = 2
 _SCHEMA = """
@@ -117,6 +117,21 @@ class Committed:
     checkpoint: Any
     entries: Sequence[tuple[str, datetime]]
     books: Mapping[str, Any] | None = None
+
+
+@attrs.frozen
+class OutputRecord:
+    """What the state holds about one output, for `ledgerport state`: the parts of time it covers,
+    the entries written there, when a window was last committed, and the identity it was synced with."""
+
+    key: OutputKey
+    fingerprint: str
+    identity: Mapping[str, Any]
+    covered: Sequence[Window]
+    windows: int
+    entries: int
+    last_run: datetime | None
+    unsettled: Unsettled | None
 
 
 def fingerprint(identity: Mapping[str, Any]) -> str:
@@ -308,6 +323,35 @@ class StateStore:
                 self._db.execute(
                     "DELETE FROM outputs WHERE source = ? AND account = ? AND sink = ?", attrs.astuple(key)
                 )
+
+    def outputs(self) -> list[OutputRecord]:
+        """Every output the file knows, in (source, account, sink) order."""
+        rows = self._db.execute(
+            "SELECT source, account, sink, fingerprint, identity, count(start_us), coalesce(sum(entries), 0), "
+            "max(committed_at) FROM outputs LEFT JOIN windows ON outputs.id = output_id "
+            "GROUP BY outputs.id ORDER BY source, account, sink"
+        ).fetchall()
+        records = []
+        for source, account, sink, print_, identity, windows, entries, last in rows:
+            key = OutputKey(source, account, sink)
+            records.append(
+                OutputRecord(
+                    key=key,
+                    fingerprint=print_,
+                    identity=json.loads(identity),
+                    covered=self.covered(key),
+                    windows=windows,
+                    entries=entries,
+                    last_run=datetime.fromisoformat(last) if last else None,
+                    unsettled=self.unsettled(key),
+                )
+            )
+        return records
+
+    def copy_to(self, path: str | Path) -> None:
+        """A consistent copy of the whole file, for a dry run to commit into instead of this one."""
+        with contextlib.closing(sqlite3.connect(path)) as copy:
+            self._db.backup(copy)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

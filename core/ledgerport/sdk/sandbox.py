@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import attrs
 
+from ..errors import ConfigError
+
 __all__ = ["SandboxRequest", "SandboxResponse", "SandboxServer", "json_response", "write_daily_prices"]
 
 
@@ -100,7 +102,12 @@ class SandboxServer:
     """Serves `handler` on 127.0.0.1 (a free port unless given) in a background thread."""
 
     def __init__(self, handler: Handler, port: int = 0) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _request_handler(handler))
+        try:
+            self._server = ThreadingHTTPServer(("127.0.0.1", port), _request_handler(handler))
+        except OSError as exc:  # a port in use (another sandbox) is the user's to change, not a crash
+            raise ConfigError(
+                f"cannot serve on 127.0.0.1:{port}: {exc.strerror}; give another --port, or 0 for any free one"
+            ) from None
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 

@@ -82,7 +82,8 @@ def test_a_missing_base_url_is_a_clear_error(kit, invoke: Invoke) -> None:
     result = invoke("sync", "onekonto", "--account", "A1", "--since", "2024-01-01", "--sink", f"csv:{kit.out}")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
-        "error: onekonto has no default base URL: give --base-url or connectors.onekonto.base_url"
+        "error: onekonto has no default base URL: "
+        "give --base-url (base_url= from Python) or connectors.onekonto.base_url"
     )
 
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
-from ledgerport import SandboxServer, format_decimal, parse_instant
+from ledgerport import LedgerportError, SandboxServer, format_decimal, parse_instant
 
 from .ledger import generate_ledger
 from .server import Faults, Sandbox
@@ -17,7 +17,7 @@ from .server import Faults, Sandbox
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ledgerport_onekonto.sandbox", description=__doc__)
-    parser.add_argument("--port", type=int, default=8080, help="0 picks a free port (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
     parser.add_argument("--account", default="DEMO-1")
     parser.add_argument("--user", default="demo@example.com")
     parser.add_argument("--password", default="sandbox-password")
@@ -46,7 +46,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for transaction in ledger:
         totals[transaction.asset] += transaction.delta
-    with SandboxServer(sandbox, port=args.port) as server:
+    try:
+        served = SandboxServer(sandbox, port=args.port)
+    except LedgerportError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    with served as server:
         print(f"1Konto sandbox on {server.url}: account {args.account}, {len(ledger)} transactions", flush=True)
         print(f"  ONEKONTO_USER={args.user} ONEKONTO_PASSWORD={args.password} ledgerport sync onekonto \\")
         print(f"    --account {args.account} --base-url {server.url} --since {args.since} --until {args.until} \\")
