@@ -43,7 +43,8 @@ class Sandbox:
         return SINCE + timedelta(days=self.days)
 
     def sync(self, *sinks: str, options: Sequence[str] = ()) -> list[str]:
-        """`ledgerport sync kucoin` over the whole sandbox as a user runs it; `--no-state` so every run does it all."""
+        """`ledgerport sync kucoin` over the whole sandbox as a user runs it; `--no-state` so every run does it all,
+        and `--fresh` so it may replace the files of the run before."""
         command = [
             sys.executable,
             "-m",
@@ -58,6 +59,7 @@ class Sandbox:
             "--until",
             self.until.isoformat(),
             "--no-state",
+            "--fresh",
             *options,
         ]
         for sink in sinks:

@@ -73,8 +73,9 @@ def serve(plugin_path: Path) -> Iterator[Callable[..., str]]:
         budget: object = None,
         rewards: Sequence[dict[str, object]] | None = None,
         hidden: Sequence[dict[str, object]] = (),
+        hostile: str = "",
     ) -> str:
-        servers.append(SandboxServer(sandbox(records, TOKEN, faults, budget, rewards, hidden)).start())
+        servers.append(SandboxServer(sandbox(records, TOKEN, faults, budget, rewards, hidden, hostile)).start())
         return servers[-1].url
 
     yield start

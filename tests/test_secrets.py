@@ -73,3 +73,35 @@ def test_no_secret_in_outputs_state_quarantine_or_logs(
     for secret in (TOKEN, WRONG):
         assert all(secret not in text for text in texts), secret
         assert all(secret.encode() not in path.read_bytes() for path in files), secret
+
+
+def test_derived_credentials_and_url_userinfo_are_masked_too() -> None:
+    from ledgerport import register_secret
+
+    register_secret("c2lnbmVkLXBhc3NwaHJhc2U=")  # e.g. an exchange's signed passphrase header
+    assert redact("echo: KC-API-PASSPHRASE: c2lnbmVkLXBhc3NwaHJhc2U=") == "echo: KC-API-PASSPHRASE: ********"
+    assert (
+        redact("GET http://alice:hunter2@127.0.0.1:8080/ledger?x=1") == "GET http://********@127.0.0.1:8080/ledger?x=1"
+    )
+    assert redact("see https://example.com/a@b") == "see https://example.com/a@b"
+
+
+def test_a_5xx_login_answer_echoing_the_request_does_not_show_the_password_hash() -> None:
+    import httpx
+    from ledgerport_onekonto.api import password_digest
+    from ledgerport_onekonto.auth import LoginAuth
+    from ledgerport_onekonto.settings import Settings
+
+    from ledgerport import SandboxRequest, SandboxResponse, SandboxServer, TransientError
+
+    def echo(request: SandboxRequest) -> SandboxResponse:
+        return SandboxResponse(status=503, body=b"upstream failed for " + request.body, content_type="text/plain")
+
+    password = "pw-1konto-longer"
+    digest = password_digest(password)
+    with SandboxServer(echo) as server, httpx.Client(base_url=server.url) as client:
+        auth = LoginAuth(server.url, Settings(user="ann", password=Secret(password)))
+        with pytest.raises(TransientError) as info:
+            client.get("/ledger", auth=auth)
+    assert digest not in str(info.value) and "upstream failed for" in str(info.value)
+    assert digest not in redact(f"a log line quoting {digest}")

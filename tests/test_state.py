@@ -15,6 +15,7 @@ from ledgerport import BadRecordError, ConfigError, Progress, StateError, Window
 from ledgerport.engine import plugins
 from ledgerport.engine.coverage import Segment, gaps, segments
 from ledgerport.engine.state import Committed, OutputKey, StateStore, Unsettled
+from ledgerport.sdk.outputfile import pending_path
 
 DAY = timedelta(days=1)
 HEADER = EXPECTED_CSV.splitlines(keepends=True)[0]
@@ -102,8 +103,12 @@ def test_an_uncommitted_tail_is_cut_off_and_the_window_fetched_again(
 ) -> None:
     out, state = tmp_path / "out.csv", tmp_path / "state.db"
     run(registry, exchange, out, state=state, until=UNTIL - DAY)
-    with out.open("a") as file:  # what a run killed in the middle of the next window leaves behind
+    # what a run killed while appending its next commit leaves: the start of its pending record
+    with out.open("a") as file:
         file.write(ROWS[5] + "testexchange,default,r9,2024-01-03T0")
+    Path(pending_path(str(out))).write_text(
+        ROWS[5] + "testexchange,default,r9,2024-01-03T0" + "the rest of that commit\n", encoding="utf-8"
+    )
     run(registry, exchange, out, state=state)
     assert out.read_text() == EXPECTED_CSV
 

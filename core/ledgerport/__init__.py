@@ -60,6 +60,7 @@ __all__ = [
     "TransientError",
     "Window",
     "__version__",
+    "cell",
     "exact",
     "filtering",
     "format_decimal",
@@ -67,8 +68,11 @@ __all__ = [
     "from_ms",
     "hookimpl",
     "json_response",
+    "json_text",
     "parse_decimal",
     "parse_instant",
+    "plain",
+    "register_secret",
     "sync",
     "to_ms",
     "write_daily_prices",
@@ -129,7 +133,11 @@ _HOMES = {
     "SandboxServer": "sdk.sandbox",
     "json_response": "sdk.sandbox",
     "write_daily_prices": "sdk.sandbox",
+    "cell": "sdk.textsafe",
+    "plain": "sdk.textsafe",
+    "json_text": "sdk.textsafe",
     "Secret": "secret",
+    "register_secret": "secret",
     "RunInfo": "sdk.sink",
     "Sink": "sdk.sink",
     "SinkType": "sdk.sink",
@@ -182,4 +190,5 @@ if TYPE_CHECKING:
     from .sdk.sandbox import SandboxRequest, SandboxResponse, SandboxServer, json_response, write_daily_prices
     from .sdk.sink import RunInfo, Sink, SinkType
     from .sdk.stream import Stream
-    from .secret import Secret
+    from .sdk.textsafe import cell, json_text, plain
+    from .secret import Secret, register_secret

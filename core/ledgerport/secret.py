@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import attrs
 
-__all__ = ["RedactingFilter", "Secret", "redact"]
+__all__ = ["RedactingFilter", "Secret", "redact", "register_secret"]
 
 _MASK = "********"
 _KNOWN: set[str] = set()
 _SHORTEST = 8  # shorter values would mask ordinary words; a real credential is longer
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]*@")
 
 
 @attrs.frozen(repr=False)
@@ -24,8 +26,7 @@ class Secret:
     _value: str = attrs.field(alias="value")
 
     def __attrs_post_init__(self) -> None:
-        if len(self._value) >= _SHORTEST:
-            _KNOWN.add(self._value)
+        register_secret(self._value)
 
     def reveal(self) -> str:
         return self._value
@@ -43,13 +44,22 @@ class Secret:
         return bool(self._value)
 
 
+def register_secret(value: str) -> None:
+    """Masks `value` wherever `redact` runs, as if it were a `Secret`: for what is derived from a
+    credential and sent in its place (a password's hash, a signed header, a session token), which a
+    server may echo as readily as the credential itself."""
+    if len(value) >= _SHORTEST:
+        _KNOWN.add(value)
+
+
 def redact(text: str) -> str:
-    """`text` with the value of every `Secret` created in this process masked: the last line of
-    defence for messages that carry foreign text (a server's error body, an exception's args)."""
+    """`text` with the value of every `Secret` (and every registered value) of this process masked,
+    and the `user:password@` of every URL in it: the last line of defence for messages that carry
+    foreign text (a server's error body, an exception's args, a logged URL)."""
     for value in _KNOWN:
         if value in text:
             text = text.replace(value, _MASK)
-    return text
+    return _USERINFO.sub(rf"\1{_MASK}@", text)
 
 
 class RedactingFilter(logging.Filter):

@@ -1,8 +1,8 @@
 """Issue 9's "done when": two months of the KuCoin sandbox into the postings, sql and koinly sinks.
 
 Every entry is in the database exactly once, also after an identical second run and after a run
-whose state file is gone (the sql sink upserts); the holdings' postings add up to the ledger's
-exact signed sum in the CSV file and in the database; the Koinly file has one row per economic
+whose state file is gone (refused until --fresh, then the sql sink upserts); the holdings' postings
+add up to the ledger's exact signed sum in the CSV file and in the database; the Koinly file has one row per economic
 event, and its amounts add up to the ledger too. The same sql sink against a real PostgreSQL.
 """
 
@@ -40,9 +40,13 @@ def sandbox() -> Iterator[tuple[KucoinSandbox, str]]:
         yield sandbox, server.url
 
 
-def sync(sandbox: tuple[KucoinSandbox, str], sinks: list[str], state: Path) -> ledgerport.SyncReport:
+def sync(
+    sandbox: tuple[KucoinSandbox, str], sinks: list[str], state: Path, fresh: bool = False
+) -> ledgerport.SyncReport:
     exchange, url = sandbox
-    request = ledgerport.SyncRequest(source="kucoin", since=SINCE, until=UNTIL, base_url=url, sinks=sinks, state=state)
+    request = ledgerport.SyncRequest(
+        source="kucoin", since=SINCE, until=UNTIL, base_url=url, sinks=sinks, state=state, fresh=fresh
+    )
     return ledgerport.sync(request, registry=ledgerport.Registry.load(env=PLUGINS), env=exchange.credentials.env())
 
 
@@ -77,7 +81,10 @@ def books(sandbox: tuple[KucoinSandbox, str], tmp_path_factory: pytest.TempPathF
     assert sync(sandbox, sinks, state).entries == 0, "a second identical run has nothing to fetch"
     assert {name: (out / name).read_bytes() for name in files} == files
     state.unlink()
-    assert sync(sandbox, sinks, state).entries == first.entries
+    with pytest.raises(ledgerport.StateError, match=r"p\.csv already exists .* the state has no record of writing it"):
+        sync(sandbox, sinks, state)  # files the (new) state did not create are never overwritten
+    assert {name: (out / name).read_bytes() for name in files} == files
+    assert sync(sandbox, sinks, state, fresh=True).entries == first.entries
     assert {name: (out / name).read_bytes() for name in files} == files, "outputs start over and come out the same"
     return out
 

@@ -13,11 +13,17 @@ from ..errors import LedgerportError, RateLimitedError, SourceError, TransientEr
 from ..sdk.paging import Page, PageRequest, RateBudget
 from ..sdk.retry import RetryPolicy
 
-__all__ = ["FetchStats", "Fetcher", "Reader"]
+__all__ = ["DEFAULT_DEADLINE", "DEFAULT_MAX_BYTES", "FetchStats", "Fetcher", "Reader"]
 
 log = logging.getLogger(__name__)
 
 Reader = Callable[[PageRequest, httpx.Response], Page]
+
+DEFAULT_DEADLINE = 120.0
+"""Seconds one request may take in all, answer included, however steadily its bytes trickle in (the
+engine gives four times its per-read timeout)."""
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+"""The largest answer read: a page is kilobytes; an answer beyond this is a broken or hostile server."""
 
 
 @attrs.define
@@ -46,11 +52,16 @@ class Fetcher:
         source: str,
         policy: RetryPolicy,
         sleep: Callable[[float], None] = time.sleep,
+        *,
+        deadline: float = DEFAULT_DEADLINE,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self._client = client
         self._source = source
         self._policy = policy
         self._sleep = sleep
+        self._deadline = deadline
+        self._max_bytes = max_bytes
         self._budgets: dict[str, tuple[RateBudget, float]] = {}
         self.stats = FetchStats()
 
@@ -102,12 +113,42 @@ class Fetcher:
             self.stats.waited += delay
             self._sleep(delay)
 
+    def _receive(self, request: PageRequest) -> httpx.Response:
+        """The whole answer, within the deadline and the size cap. httpx's timeout bounds each read, so a
+        server sending a byte every few seconds would hold a sync for ever; the deadline bounds the whole."""
+        give_up = time.monotonic() + self._deadline
+        with self._client.stream(
+            request.method, request.path, params=list(request.params), json=request.json
+        ) as response:
+            body = bytearray()
+            for chunk in response.iter_bytes():  # decoded: the cap holds for what a gzip bomb unpacks to
+                body += chunk
+                if len(body) > self._max_bytes:
+                    raise SourceError(
+                        f"{self._source}: {request.path}: the answer is larger than {self._max_bytes:,} bytes; "
+                        "no page of a ledger is that large"
+                    )
+                if time.monotonic() > give_up:
+                    raise SourceError(
+                        f"{self._source}: {request.path}: the answer did not arrive within {self._deadline:g}s "
+                        f"({len(body):,} bytes so far): the server sends it too slowly"
+                    )
+            decoded = ("content-encoding", "content-length")  # the body below is decoded already
+            headers = [(k, v) for k, v in response.headers.multi_items() if k not in decoded]
+            whole = httpx.Response(
+                response.status_code,
+                headers=headers,
+                content=bytes(body),
+                request=response.request,
+                extensions=response.extensions,
+            )
+            whole.read()
+            return whole
+
     def _attempt(self, request: PageRequest, read: Reader) -> Page:
         self.stats.requests += 1
         try:
-            response = self._client.request(
-                request.method, request.path, params=list(request.params), json=request.json
-            )
+            response = self._receive(request)
         except httpx.TransportError as exc:
             raise TransientError(f"{request.path}: {type(exc).__name__}: {exc}") from None
         try:

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadRecordError
+from ..errors import BadRecordError, StateError
+from ..sdk.textsafe import json_text
 
 __all__ = ["Quarantine"]
 
 
 class Quarantine:
-    """Collects a window's bad records and appends them when the window is committed."""
+    """Collects a window's bad records and appends them, fsynced, when the window is committed.
+
+    A run killed after that but before the state recorded the window reads the window again and
+    meets the same records: a line the file already holds is not written twice.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.count = 0
         self._pending: list[str] = []
+        try:
+            self._held = set(self.path.read_text(encoding="utf-8").splitlines()) if self.path.exists() else set()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(f"cannot read the quarantine file {self.path}: {exc}") from None
 
     def add(self, error: BadRecordError, account: str, record: Mapping[str, Any] | Any) -> None:
         line = {
@@ -29,12 +39,19 @@ class Quarantine:
             "reason": error.reason,
             "record": record,
         }
-        self._pending.append(json.dumps(line, default=str, ensure_ascii=False))
+        self._pending.append(json_text(json.dumps(line, default=str, ensure_ascii=False)))
+        self.count += 1
 
     def commit(self) -> None:
-        if not self._pending:
-            return
-        with self.path.open("a", encoding="utf-8") as file:
-            file.write("\n".join(self._pending) + "\n")
-        self.count += len(self._pending)
+        new = [line for line in dict.fromkeys(self._pending) if line not in self._held]
         self._pending.clear()
+        if not new:
+            return
+        try:
+            with self.path.open("a", encoding="utf-8") as file:
+                file.write("\n".join(new) + "\n")
+                file.flush()
+                os.fsync(file.fileno())
+        except OSError as exc:
+            raise StateError(f"cannot write the quarantine file {self.path}: {exc.strerror}") from None
+        self._held.update(new)

@@ -28,6 +28,7 @@ from .fetch import Fetcher
 from .holdings import Holdings, Reconciled, reconcile
 from .identity import identity
 from .plugins import Registry, default_registry
+from .preflight import known_targets, one_use_per_file, warn_if_exposed
 from .quarantine import Quarantine
 from .reader import Progress, WindowReader, check_tiling
 from .request import SyncRequest
@@ -97,10 +98,14 @@ def open_connector(
     )
     base_url = base_url or file_base_url or connector_class.default_base_url
     if not base_url:
-        raise ConfigError(f"{name} has no default base URL: give --base-url or connectors.{name}.base_url")
+        raise ConfigError(
+            f"{name} has no default base URL: give --base-url (base_url= from Python) or connectors.{name}.base_url"
+        )
     account = account or file_account
     if not account and connector_class.needs_account:
-        raise ConfigError(f"{name} needs an account: give --account or connectors.{name}.account")
+        raise ConfigError(
+            f"{name} needs an account: give --account (account= from Python) or connectors.{name}.account"
+        )
     ctx = SyncContext(
         source=name, title=connector_class.title, account=str(account or "default"), base_url=str(base_url)
     )
@@ -132,8 +137,6 @@ def _outputs(
         )
         key = OutputKey(ctx.source, ctx.account, f"{name}:{_identity_of_target(target)}")
         outputs.append(_Output(spec, key, sink_type, target, settings))
-    if len({o.key for o in outputs}) < len(outputs):
-        raise ConfigError("the same sink target is given twice")
     return outputs
 
 
@@ -212,7 +215,9 @@ class _History:
         """For an output that must begin there: without it the user has to say where."""
         found = self.known()
         if found is None:
-            raise ConfigError(f"give --since: {self._connector.name} does not say where its history starts")
+            raise ConfigError(
+                f"give --since (since= from Python): {self._connector.name} does not say where its history starts"
+            )
         return found
 
 
@@ -222,7 +227,7 @@ def _clip_until(until: datetime | None, now: datetime) -> datetime:
     if until.tzinfo is None:
         raise ConfigError("since and until must be timezone-aware")
     if until > now:
-        log.warning("--until %s is in the future: syncing up to now (%s)", until.isoformat(), now.isoformat())
+        log.warning("until (--until) %s is in the future: syncing up to now (%s)", until.isoformat(), now.isoformat())
         return now
     return until
 
@@ -253,6 +258,7 @@ def sync(
     if since is not None and until <= since:
         raise ConfigError(f"the range is empty: until ({until.isoformat()}) is not after since ({since.isoformat()})")
     overrides = parse_assignments(request.options)
+    known_targets(config, overrides, registry)
     connector = open_connector(
         registry.connector(request.source),
         base_url=request.base_url,
@@ -262,14 +268,22 @@ def sync(
         overrides=overrides,
     )
     ctx = connector.context
+    if not isinstance(request.config, Config | None):
+        warn_if_exposed(Path(request.config), connector.settings_class, config.connectors.get(ctx.source, {}))
     outputs = _outputs(request.sinks, ctx, registry, config, env, overrides)
+    quarantine = request.quarantine if request.on_bad_record == "skip" else None
+    one_use_per_file(
+        [(output.spec, output.target) for output in outputs],
+        {f"the state file ({request.state})": request.state, f"the quarantine file ({quarantine})": quarantine},
+    )
     held = identity(ctx, connector.settings)
     book = _price_book(config.books, request.prices, registry)
     builder = JournalBuilder(config.journal, ctx.title)
     written = {output.spec: 0 for output in outputs}
     bad = Quarantine(request.quarantine) if request.on_bad_record == "skip" else None
     with contextlib.ExitStack() as stack:
-        store = stack.enter_context(StateStore(request.state)) if request.state is not None else None
+        # resolved, so a state file reached through a symlink is locked and keyed as itself
+        store = stack.enter_context(StateStore(Path(request.state).resolve())) if request.state is not None else None
         if store:
             store.claim(output.key for output in outputs)
             if request.fresh:
@@ -284,7 +298,7 @@ def sync(
                 headers={"User-Agent": f"ledgerport/{__version__}"},
             )
         )
-        fetcher = Fetcher(client, ctx.source, request.retry, sleep)
+        fetcher = Fetcher(client, ctx.source, request.retry, sleep, deadline=4 * request.timeout)
         run_info = RunInfo(
             source=ctx.source,
             source_title=ctx.title,
@@ -293,6 +307,7 @@ def sync(
             until=until,
             home_currency=request.home_currency or config.books.home_currency,
             prices=book,
+            replace=request.fresh,
         )
         sinks = stack.enter_context(_open_sinks(outputs, run_info, store))
         history = _History(connector, fetcher)

@@ -24,7 +24,8 @@ class RunInfo:
     """What a sink may want to know about the run it is opened for.
 
     A sink that writes values in money converts into `home_currency` with `prices`; the engine fills
-    the book before each window reaches the sinks.
+    the book before each window reaches the sinks. `replace` is set when the user asked to write the
+    outputs anew (`--fresh`): only then may a sink replace an existing file it holds no checkpoint for.
     """
 
     source: str
@@ -34,6 +35,7 @@ class RunInfo:
     until: datetime
     home_currency: str = "USD"
     prices: PriceBook = attrs.Factory(PriceBook)
+    replace: bool = False
 
 
 class Sink(abc.ABC):

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ledgerport import JournalTextSink, SinkType, Transaction, format_decimal, hookimpl
+from ledgerport import JournalTextSink, SinkType, Transaction, format_decimal, hookimpl, plain
 
 _VALID = re.compile(r"[A-Z](?:[A-Z0-9'._-]{0,22}[A-Z0-9])?")
 _INVALID_CHARS = re.compile(r"[^A-Z0-9'._-]+")
@@ -33,7 +33,8 @@ def _strict(number: Decimal) -> str:
 
 
 def _quote(text: str) -> str:
-    return '"' + " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A string on one line: whitespace runs become one space, other control characters are escaped."""
+    return '"' + plain(" ".join(text.split())).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def beancount_commodity(commodity: str, taken: set[str]) -> str:
@@ -70,7 +71,7 @@ class BeancountSink(JournalTextSink):
         return f"{_OPENED} commodity {symbol}{name}\n"
 
     def declare_account(self, name: str) -> str:
-        return f"{_OPENED} open {name}\n"
+        return f"{_OPENED} open {plain(name)}\n"
 
     def _flush(self, before: date | None) -> str:
         """Balance directives for the days that are over, dated the next morning."""
@@ -78,7 +79,7 @@ class BeancountSink(JournalTextSink):
         lines = []
         for (account, commodity), (day, total) in due:
             morning = date.fromisoformat(day) + timedelta(days=1)
-            lines.append(f"{morning} balance {account}  {total} {self.commodities[commodity]}\n")
+            lines.append(f"{morning} balance {plain(account)}  {total} {self.commodities[commodity]}\n")
             del self._pending[(account, commodity)]
         return "".join(lines)
 
@@ -94,7 +95,7 @@ class BeancountSink(JournalTextSink):
             amount = f"{format_decimal(posting.quantity)} {self.symbol(posting.commodity)}"
             if posting.price is not None and posting.price_commodity:
                 amount += f" @@ {format_decimal(posting.price)} {self.symbol(posting.price_commodity)}"
-            text.append(f"  {posting.account}  {amount}\n")
+            text.append(f"  {plain(posting.account)}  {amount}\n")
             key = (posting.account, posting.commodity)
             asserted: Decimal | None = self.assertion(posting, transaction)
             if asserted is not None:

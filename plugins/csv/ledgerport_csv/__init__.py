@@ -1,4 +1,9 @@
-"""The `csv` sink: one row per canonical entry, exact decimals, ready for a spreadsheet or a script."""
+"""The `csv` sink: one row per canonical entry, exact decimals, ready for a spreadsheet or a script.
+
+Every text cell goes through `ledgerport.cell`: control characters are escaped, and a cell starting
+with `= + - @` gets a leading `'` so a spreadsheet shows it instead of running it. The numbers
+(amount, fee, balance) are left alone.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import csv
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ledgerport import Entry, FileSink, RunInfo, SinkType, format_decimal, format_iso_ms, hookimpl
+from ledgerport import Entry, FileSink, RunInfo, SinkType, cell, format_decimal, format_iso_ms, hookimpl
 
 HEADER = (
     "source",
@@ -26,18 +31,18 @@ HEADER = (
 
 def _row(entry: Entry) -> tuple[str, ...]:
     return (
-        entry.source,
-        entry.account,
-        entry.entry_id,
+        cell(entry.source),
+        cell(entry.account),
+        cell(entry.entry_id),
         format_iso_ms(entry.timestamp),
-        entry.asset,
+        cell(entry.asset),
         format_decimal(entry.amount),
         format_decimal(entry.fee),
         "" if entry.balance is None else format_decimal(entry.balance),
         entry.kind.value,
-        entry.sub_account,
-        entry.group_id,
-        entry.description,
+        cell(entry.sub_account),
+        cell(entry.group_id),
+        cell(entry.description),
     )
 
 

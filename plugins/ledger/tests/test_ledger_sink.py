@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from ledgerport_ledger import LedgerSink, ledger_commodity
 
-from ledgerport import SinkType, StateError
+from ledgerport import RunInfo, SinkType, StateError
+from ledgerport.sdk.outputfile import pending_path
 from ledgerport.testing import assert_golden, asset_sums, hledger, ledger, run_sink, sample_entries
 
 GOLDEN = Path(__file__).parent / "golden" / "sample.journal"
 SINK = SinkType(name="ledger", description="", open=LedgerSink)
+
+RUN = RunInfo(
+    source="demo",
+    source_title="Demo",
+    account="main",
+    since=datetime(2024, 3, 1, tzinfo=UTC),
+    until=datetime(2024, 3, 3, tzinfo=UTC),
+)
 
 
 @pytest.fixture
@@ -57,11 +67,21 @@ def test_a_crashed_runs_tail_is_cut_off_when_the_sink_reopens(tmp_path: Path) ->
     entries = sample_entries()
     checkpoint = run_sink(SINK, path, entries[:11])
     committed = path.read_text()
+    # what a run killed while appending its next commit leaves: the start of its pending record
     with path.open("a") as file:
         file.write("2024-03-02 (demo:main:torn) half a transac")
-    sink = LedgerSink(str(path), None, None, checkpoint)  # type: ignore[arg-type]
+    Path(pending_path(str(path))).write_text(
+        "2024-03-02 (demo:main:torn) half a transac" + "the rest of that commit\n", encoding="utf-8"
+    )
+    sink = LedgerSink(str(path), RUN, None, checkpoint)
     sink.close()
     assert path.read_text() == committed
     path.write_text("")
     with pytest.raises(StateError, match="changed outside ledgerport"):
-        LedgerSink(str(path), None, None, checkpoint)  # type: ignore[arg-type]
+        LedgerSink(str(path), RUN, None, checkpoint)
+
+
+def test_commodities_the_quoting_spells_alike_stay_apart(tmp_path: Path) -> None:
+    sink = LedgerSink(str(tmp_path / "j.journal"), RUN, None)
+    assert [sink.symbol(c) for c in ("a;b", 'a"b', "BTC")] == ['"a\'b"', '"a\'b-2"', "BTC"]
+    sink.close()

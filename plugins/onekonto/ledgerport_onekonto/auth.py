@@ -12,7 +12,7 @@ from collections.abc import Generator
 
 import httpx
 
-from ledgerport import AuthenticationError, Secret, SourceError
+from ledgerport import AuthenticationError, Secret, SourceError, register_secret
 
 from .api import NAME, password_digest
 from .errors import describe, error_for
@@ -51,15 +51,16 @@ class LoginAuth(httpx.Auth):
 
     def _login(self) -> Generator[httpx.Request, httpx.Response, Secret]:
         digest = password_digest(self._password.reveal())
+        register_secret(digest)  # it authenticates on the wire as well as the password does
         response = yield httpx.Request("POST", self._login_url, json={"user": self._user, "password": digest})
-        if response.status_code in (400, 401, 403):
+        if response.status_code != 200:
             reason = self._scrub(describe(response), digest)
+            if response.status_code not in (400, 401, 403):
+                raise error_for(response, self._login_path, reason)
             raise AuthenticationError(
                 f"{NAME}: login refused for user {self._user!r} at {self._login_path} "
                 f"(HTTP {response.status_code}: {reason}); check ONEKONTO_USER and ONEKONTO_PASSWORD"
             )
-        if response.status_code != 200:
-            raise error_for(response, self._login_path)
         try:
             token = json.loads(response.content)["token"]
         except (ValueError, KeyError, TypeError):
@@ -69,7 +70,8 @@ class LoginAuth(httpx.Auth):
         return Secret(token)
 
     def _scrub(self, text: str, digest: str) -> str:
-        """A server that echoes what it was sent must not put the password or its hash in our message."""
+        """A server that echoes what it was sent must not put the password or its hash in our message,
+        whatever the status (a password shorter than `Secret` masks by itself included)."""
         for secret in (self._password.reveal(), digest):
             if secret:
                 text = text.replace(secret, _MASK)

@@ -53,11 +53,12 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def error_for(response: httpx.Response, what: str) -> SourceError:
+def error_for(response: httpx.Response, what: str, described: str | None = None) -> SourceError:
     """The error to raise for a non-200 answer to `what` (a path): transient ones leave the source
-    name out because the engine adds it when it gives up."""
+    name out because the engine adds it when it gives up. `described` replaces `describe(response)`
+    when the caller has scrubbed it."""
     status = response.status_code
-    reason = f"{what}: HTTP {status}: {describe(response)}"
+    reason = f"{what}: HTTP {status}: {describe(response) if described is None else described}"
     if status == 429:
         return RateLimitedError(reason, retry_after=_retry_after(response))
     if status >= 500 or status == 424:

@@ -10,7 +10,7 @@ from typing import IO, Protocol
 
 import attrs
 
-from ledgerport import ConfigError
+from ledgerport import ConfigError, cell, json_text
 
 from .rows import COLUMNS, PostingRow
 
@@ -23,12 +23,18 @@ class RowWriter(Protocol):
     def write(self, rows: Iterable[PostingRow]) -> None: ...
 
 
-def _cell(value: str | tuple[str, ...] | None) -> str:
-    return ",".join(value) if isinstance(value, tuple) else value or ""
+_NUMBERS = frozenset({"quantity", "price"})
+"""Columns ledgerport writes numbers into: left as they are, every other one is a text cell."""
+
+
+def _cell(column: str, value: str | tuple[str, ...] | None) -> str:
+    text = ",".join(value) if isinstance(value, tuple) else value or ""
+    return text if column in _NUMBERS else cell(text)
 
 
 class CsvRows:
-    """A header line, then one line per posting; `entry_ids` joined by commas, an absent price left empty."""
+    """A header line, then one line per posting; `entry_ids` joined by commas, an absent price left empty.
+    Text cells go through `ledgerport.cell` (no control characters, no formulas)."""
 
     def __init__(self, file: IO[str]) -> None:
         self._csv = csv.writer(file, lineterminator="\n")
@@ -37,11 +43,13 @@ class CsvRows:
         self._csv.writerow(COLUMNS)
 
     def write(self, rows: Iterable[PostingRow]) -> None:
-        self._csv.writerows([_cell(getattr(row, column)) for column in COLUMNS] for row in rows)
+        self._csv.writerows([_cell(column, getattr(row, column)) for column in COLUMNS] for row in rows)
 
 
 class JsonLines:
-    """One JSON object per line, no header; numbers stay strings so no JSON reader rounds them."""
+    """One JSON object per line, no header; numbers stay strings so no JSON reader rounds them. JSON
+    escapes control characters losslessly (`ledgerport.json_text` the few it leaves raw), so a reader gets
+    the source's text back exactly."""
 
     def __init__(self, file: IO[str]) -> None:
         self._file = file
@@ -50,7 +58,7 @@ class JsonLines:
         """JSON Lines has none: every line names its fields."""
 
     def write(self, rows: Iterable[PostingRow]) -> None:
-        self._file.writelines(json.dumps(attrs.asdict(row), ensure_ascii=False) + "\n" for row in rows)
+        self._file.writelines(json_text(json.dumps(attrs.asdict(row), ensure_ascii=False)) + "\n" for row in rows)
 
 
 _FORMATS: dict[str, type[CsvRows | JsonLines]] = {".csv": CsvRows, ".jsonl": JsonLines}

@@ -5,17 +5,27 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from ledgerport_postings import COLUMNS, PostingsSink
 
-from ledgerport import ConfigError, Posting, SinkType, StateError, exact
+from ledgerport import ConfigError, Posting, RunInfo, SinkType, StateError, exact
+from ledgerport.sdk.outputfile import pending_path
 from ledgerport.testing import assert_golden, asset_sums, run_sink, sample_entries
 
 GOLDEN = Path(__file__).parent / "golden"
 SINK = SinkType(name="postings", description="", open=PostingsSink)
+
+RUN = RunInfo(
+    source="demo",
+    source_title="Demo",
+    account="main",
+    since=datetime(2024, 3, 1, tzinfo=UTC),
+    until=datetime(2024, 3, 3, tzinfo=UTC),
+)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -83,12 +93,12 @@ def test_csv_and_jsonl_carry_the_same_values(tmp_path: Path) -> None:
 @pytest.mark.parametrize("target", ["p.txt", "p", "-", "p.csv.gz"])
 def test_an_unknown_extension_is_a_clear_error(tmp_path: Path, target: str) -> None:
     with pytest.raises(ConfigError, match=r"\.csv \(CSV\) or \.jsonl \(JSON Lines\)"):
-        PostingsSink(target if target == "-" else str(tmp_path / target), None, None)  # type: ignore[arg-type]
+        PostingsSink(target if target == "-" else str(tmp_path / target), RUN, None)
     assert not list(tmp_path.iterdir()), "nothing may be created for a target that is refused"
 
 
 def test_the_extension_is_case_insensitive(tmp_path: Path) -> None:
-    PostingsSink(str(tmp_path / "P.JSONL"), None, None).close()  # type: ignore[arg-type]
+    PostingsSink(str(tmp_path / "P.JSONL"), RUN, None).close()
     assert (tmp_path / "P.JSONL").read_text() == ""
 
 
@@ -97,10 +107,14 @@ def test_a_crashed_runs_tail_is_cut_off_when_the_sink_reopens(tmp_path: Path) ->
     entries = sample_entries()
     checkpoint = run_sink(SINK, path, entries[:11])
     committed = path.read_text()
+    # what a run killed while appending its next commit leaves: the start of its pending record
     with path.open("a") as file:
         file.write('{"txn_id": "demo:main:torn", "qua')
-    PostingsSink(str(path), None, None, checkpoint).close()  # type: ignore[arg-type]
+    Path(pending_path(str(path))).write_text(
+        '{"txn_id": "demo:main:torn", "qua' + "the rest of that commit\n", encoding="utf-8"
+    )
+    PostingsSink(str(path), RUN, None, checkpoint).close()
     assert path.read_text() == committed
     path.write_text("")
     with pytest.raises(StateError, match="changed outside ledgerport"):
-        PostingsSink(str(path), None, None, checkpoint)  # type: ignore[arg-type]
+        PostingsSink(str(path), RUN, None, checkpoint)

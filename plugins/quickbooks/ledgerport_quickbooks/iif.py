@@ -4,6 +4,7 @@ IIF is tab-separated; a `!`-row names the columns of the rows of its type that f
 is a `TRNS` row, `SPL` rows and `ENDTRNS`, debits positive, credits negative, summing to 0. Accounts
 must exist before an entry uses them, so the first use of an account is preceded by `ACCNT` rows
 declaring it and its parents, typed by the chart's top level (`Assets` → other current asset, ...).
+Names and memos go through `ledgerport.plain`: a tab or a newline in them cannot add a column or a row.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from ledgerport import RunInfo, format_decimal
+from ledgerport import RunInfo, format_decimal, plain
 
 from .sink import QuickBooksSink, Settings
 from .valuation import JournalEntry, Line
@@ -73,13 +74,20 @@ class IifSink(QuickBooksSink):
         rows = []
         for name in dict.fromkeys(new):
             self._accounts.add(name)
-            rows.append(f"ACCNT\t{name}\t{ACCOUNT_TYPES[name.split(':')[0].lower()]}\n")
+            rows.append(f"ACCNT\t{plain(name)}\t{ACCOUNT_TYPES[name.split(':')[0].lower()]}\n")
         return self._switch("ACCNT", _ACCOUNT_HEADER) + "".join(rows) if rows else ""
 
     def render(self, number: str, entry: JournalEntry) -> str:
         text = [self._declare(entry.lines), self._switch("TRNS", _TRANSACTION_HEADER)]
         for kind, line in zip(("TRNS", *("SPL",) * (len(entry.lines) - 1)), entry.lines, strict=True):
-            fields = ("GENERAL JOURNAL", entry.date, line.account, format_decimal(line.amount), number, line.memo)
+            fields = (
+                "GENERAL JOURNAL",
+                entry.date,
+                plain(line.account),
+                format_decimal(line.amount),
+                number,
+                plain(line.memo),
+            )
             text.append("\t".join((kind, *fields)) + "\n")
         text.append("ENDTRNS\n")
         return "".join(text)

@@ -2,7 +2,7 @@
 
 Rows sharing a Journal No. form one entry; each row has its amount in Debits or in Credits, 2
 decimals, in the home currency. Name (a customer or vendor) stays empty: it must match one that
-exists in the company.
+exists in the company. Text cells go through `ledgerport.cell` (no control characters, no formulas).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
-from ledgerport import format_decimal
+from ledgerport import cell, format_decimal
 
 from .sink import QuickBooksSink
 from .valuation import JournalEntry
@@ -38,10 +38,10 @@ class QboSink(QuickBooksSink):
                 (
                     number,
                     entry.date,
-                    line.account,
+                    cell(line.account),
                     format_decimal(line.amount) if line.amount > 0 else "",
                     format_decimal(-line.amount) if line.amount < 0 else "",
-                    line.memo,
+                    cell(line.memo),
                     "",
                 )
                 for line in entry.lines

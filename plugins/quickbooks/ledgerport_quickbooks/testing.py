@@ -82,7 +82,9 @@ def read_qbo(path: Path) -> Journals:
             assert bool(debit) != bool(credit), f"row needs exactly one of Debits and Credits: {row}"
             amount = _cents(debit) if debit else -_cents(credit)
             assert amount > 0 if debit else amount < 0
-            journals.setdefault(number, []).append((row["Account Name"], amount, row["Description"]))
+            # a spreadsheet shows a text cell without the ' that keeps it from being run as a formula
+            memo = row["Description"].removeprefix("'")
+            journals.setdefault(number, []).append((row["Account Name"], amount, memo))
     return journals
 
 

@@ -13,6 +13,7 @@ from ledgerport_quickbooks import IifSettings, IifSink, QboSink, Settings
 from ledgerport_quickbooks.numbers import JournalNumbers
 
 from ledgerport import Chart, Entry, JournalBuilder, Kind, MissingPriceError, PriceBook, RunInfo, SinkType, StateError
+from ledgerport.sdk.outputfile import pending_path
 from ledgerport.testing import assert_golden, run_sink, sample_entries
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -156,8 +157,12 @@ def test_a_crashed_runs_tail_is_cut_off_when_the_sink_reopens(fmt: str, tmp_path
     checkpoint = run_sink(SINKS[fmt], path, entries()[:10], prices=book)
     assert checkpoint["state"]["numbers"] == {"240301": 7}
     committed = path.read_text()
+    # what a run killed while appending its next commit leaves: the start of its pending record
     with path.open("a") as file:
         file.write("TRNS\tGENERAL JOURNAL\t03/02/2024\thalf a li")
+    Path(pending_path(str(path))).write_text(
+        "TRNS\tGENERAL JOURNAL\t03/02/2024\thalf a li" + "the rest of that commit\n", encoding="utf-8"
+    )
     SINKS[fmt].open(str(path), run_info(book), None, checkpoint).close()
     assert path.read_text() == committed
     path.write_text("")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -33,7 +34,7 @@ def _connect(target: Target) -> _Connection:
         try:
             return sqlite3.connect(target.where, isolation_level=None)
         except sqlite3.Error as error:
-            raise ConfigError(f"sql: cannot open the sqlite database: {error}") from None
+            raise ConfigError(f"sql: cannot open the sqlite database {target.where}: {error}") from None
     import psycopg
 
     try:
@@ -48,11 +49,26 @@ class Database:
 
     def __init__(self, target: Target) -> None:
         self.dialect: Dialect = DIALECTS[target.dialect]
+        self._where = target.where if target.dialect == "sqlite" else "the PostgreSQL database"
         self._connection = _connect(target)
         try:
-            self.database_id = self._migrate()
+            with self.named():
+                self.database_id = self._migrate()
         except BaseException:
-            self.close()
+            with contextlib.suppress(Exception):
+                self.close()
+            raise
+
+    @contextlib.contextmanager
+    def named(self) -> Iterator[None]:
+        """A database error (not a database, disk full, a lost server) says which database it is about."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise StateError(f"sql: {self._where}: {error}") from None
+        except Exception as error:
+            if type(error).__module__.startswith("psycopg"):
+                raise StateError(f"sql: {self._where}: {error}") from None
             raise
 
     def begin(self) -> None:

@@ -45,6 +45,10 @@ class SqlSink(Sink):
         self._transactions.extend(transactions)
 
     def commit(self) -> dict[str, str]:
+        with self._db.named():
+            return self._write()
+
+    def _write(self) -> dict[str, str]:
         db, dialect = self._db, self._db.dialect
         txn_of = {entry_id: t.txn_id for t in self._transactions for entry_id in t.entry_ids}
         db.begin()

@@ -6,7 +6,7 @@ import csv
 from collections.abc import Sequence
 from typing import Any
 
-from ledgerport import Entry, FileSink, RunInfo, Transaction, format_decimal
+from ledgerport import Entry, FileSink, RunInfo, Transaction, cell, format_decimal
 
 from .events import Amount, KoinlyRow, koinly_rows
 
@@ -29,11 +29,12 @@ HEADER = (
 
 
 def _amount(amount: Amount | None) -> tuple[str, str]:
-    return ("", "") if amount is None else (format_decimal(amount.quantity), amount.currency)
+    return ("", "") if amount is None else (format_decimal(amount.quantity), cell(amount.currency))
 
 
 def render(row: KoinlyRow) -> tuple[str, ...]:
-    """Koinly's date form (`2024-03-01 09:30 UTC`); net worth is left to Koinly's own prices."""
+    """Koinly's date form (`2024-03-01 09:30 UTC`); net worth is left to Koinly's own prices. Text cells
+    go through `ledgerport.cell` (no control characters, no formulas); amounts are left alone."""
     return (
         row.timestamp.strftime("%Y-%m-%d %H:%M UTC"),
         *_amount(row.sent),
@@ -41,9 +42,9 @@ def render(row: KoinlyRow) -> tuple[str, ...]:
         *_amount(row.fee),
         "",
         "",
-        row.label,
-        row.description,
-        row.tx_hash,
+        cell(row.label),
+        cell(row.description),
+        cell(row.tx_hash),
     )
 
 

@@ -12,11 +12,20 @@ import attrs
 import pytest
 from ledgerport_taxtools import HEADER, Amount, KoinlySink, koinly_rows, label, tx_hash
 
-from ledgerport import Entry, Kind, SinkType, StateError, Transaction, exact
+from ledgerport import Entry, Kind, RunInfo, SinkType, StateError, Transaction, exact
+from ledgerport.sdk.outputfile import pending_path
 from ledgerport.testing import assert_golden, asset_sums, run_sink, sample_entries
 
 GOLDEN = Path(__file__).parent / "golden" / "sample.csv"
 SINK = SinkType(name="koinly", description="", open=KoinlySink)
+
+RUN = RunInfo(
+    source="demo",
+    source_title="Demo",
+    account="main",
+    since=datetime(2024, 3, 1, tzinfo=UTC),
+    until=datetime(2024, 3, 3, tzinfo=UTC),
+)
 HASH = "0x5c504ed432cb51138bcf09aa5e8a410dd4a1e204ef84bfed1be16dfba1b22060"
 
 
@@ -175,10 +184,14 @@ def test_a_crashed_runs_tail_is_cut_off_when_the_sink_reopens(tmp_path: Path) ->
     path = tmp_path / "k.csv"
     checkpoint = run_sink(SINK, path, entries()[:11])
     committed = path.read_text()
+    # what a run killed while appending its next commit leaves: the start of its pending record
     with path.open("a") as file:
         file.write("2024-03-02 09:30 UTC,200,US")
-    KoinlySink(str(path), None, None, checkpoint).close()  # type: ignore[arg-type]
+    Path(pending_path(str(path))).write_text(
+        "2024-03-02 09:30 UTC,200,US" + "the rest of that commit\n", encoding="utf-8"
+    )
+    KoinlySink(str(path), RUN, None, checkpoint).close()
     assert path.read_text() == committed
     path.write_text("")
     with pytest.raises(StateError, match="changed outside ledgerport"):
-        KoinlySink(str(path), None, None, checkpoint)  # type: ignore[arg-type]
+        KoinlySink(str(path), RUN, None, checkpoint)

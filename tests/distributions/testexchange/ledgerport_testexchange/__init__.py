@@ -9,6 +9,7 @@ It also quotes prices (`lookup_price`) for the assets it lists, as a price-sourc
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -85,20 +86,37 @@ class LedgerStream(Stream):
         return PageRequest(path=self.path, params=query, pool=self.name)
 
     def first_request(self, window: Window) -> PageRequest:
+        self._served, self._ids = 0, set[str]()
         return self._request(window, 1)
 
     def next_request(self, window: Window, page: Page) -> PageRequest | None:
         number = page.cursor["page"] + 1
-        return self._request(window, number) if number <= page.cursor["pages"] else None
+        if number <= page.cursor["pages"]:
+            return self._request(window, number)
+        if self._served != page.cursor["total"]:  # what the server says it holds, against what it served
+            raise SourceError(
+                f"{NAME}: {self.path} {window.start.isoformat()} .. {window.end.isoformat()}: the server says it "
+                f"holds {page.cursor['total']} rows but served {self._served} in {page.cursor['pages']} pages"
+            )
+        return None
 
     def read_page(self, request: PageRequest, response: httpx.Response) -> Page:
         body = _answer(response)
         budget = None
         if "X-Budget-Remaining" in response.headers:
             budget = RateBudget(int(response.headers["X-Budget-Remaining"]), float(response.headers["X-Budget-Reset"]))
-        return Page(
-            request=request, records=body["rows"], cursor={"page": body["page"], "pages": body["pages"]}, budget=budget
-        )
+        asked = int(dict(request.params)["page"])
+        if body["page"] != asked:
+            raise SourceError(f"{NAME}: {self.path}: asked for page {asked}, the server answered page {body['page']}")
+        ids = {self.entry_id(row) for row in body["rows"]}
+        if ids & self._ids:  # numbered pages do not overlap: a server that ignores the number repeats one
+            raise SourceError(
+                f"{NAME}: {self.path}: page {asked} repeats rows of an earlier page ({min(ids & self._ids)})"
+            )
+        self._ids |= ids
+        self._served += len(body["rows"])
+        cursor = {"page": body["page"], "pages": body["pages"], "total": body["total"]}
+        return Page(request=request, records=body["rows"], cursor=cursor, budget=budget)
 
     def entry_id(self, record: dict[str, Any]) -> str:
         return str(record.get("id"))
@@ -113,6 +131,10 @@ class LedgerStream(Stream):
             amount = parse_decimal(record["amount"])
         except (KeyError, ValueError) as exc:
             raise bad("amount", str(exc)) from None
+        try:
+            fee = parse_decimal(record.get("fee", "0"), signed=False)
+        except ValueError as exc:
+            raise bad("fee", str(exc)) from None
         return [
             Entry(
                 source=NAME,
@@ -121,7 +143,7 @@ class LedgerStream(Stream):
                 timestamp=from_ms(record["ts"]),
                 asset=record["asset"],
                 amount=amount,
-                fee=parse_decimal(record.get("fee", "0")),
+                fee=fee,
                 kind=record.get("kind", "other"),
                 description=record.get("note", ""),
             )
@@ -216,6 +238,19 @@ class _Budget:
             return granted, (("X-Budget-Remaining", str(self.left)), ("X-Budget-Reset", reset), ("Retry-After", reset))
 
 
+HOSTILE = ("lying-totals", "ignores-page", "says-page-1", "seconds", "endless", "huge", "echo")
+"""The ways `sandbox(hostile=...)` misbehaves, as servers have been seen to:
+
+- `lying-totals`: says there is one page fewer than there is (and the true total);
+- `ignores-page`: serves page 1 whatever page is asked, under the number asked;
+- `says-page-1`: serves the page asked but numbers every answer page 1;
+- `seconds`: gives times in seconds where milliseconds are documented;
+- `endless`: every page brings new ids and says another page follows;
+- `huge`: pads every ledger page with 65 MiB of blanks;
+- `echo`: answers every ledger request with a 500 that quotes the request's headers.
+"""
+
+
 def sandbox(
     records: Sequence[dict[str, Any]],
     token: str,
@@ -223,13 +258,19 @@ def sandbox(
     budget: _Budget | dict[str, _Budget] | None = None,
     rewards: Sequence[dict[str, Any]] | None = None,
     hidden: Sequence[dict[str, Any]] = (),
+    hostile: str = "",
 ) -> Callable[[SandboxRequest], SandboxResponse]:
     """The exchange's server side. `faults` yields, per request, "" (serve), "502" or "429";
     `budget` (see `rate_budget`, one for all or one per path) refuses requests beyond it with 429
     and reports what is left. `rewards`, when given, are served as the account's rewards ledger;
-    `hidden` records count in `/balances` but no ledger serves them, as a ledger the client never reads."""
+    `hidden` records count in `/balances` but no ledger serves them, as a ledger the client never reads.
+    `hostile` is one of `HOSTILE`: a server that lies or misbehaves, for the tests of what the client
+    refuses to believe."""
+    if hostile not in ("", *HOSTILE):
+        raise ValueError(f"hostile must be one of {HOSTILE}, not {hostile!r}")
     faults = faults or itertools.repeat("")
     budgets = budget if isinstance(budget, dict) else {}
+    endless = itertools.count()
 
     def handle(request: SandboxRequest) -> SandboxResponse:
         pool = budgets.get(request.path) if budgets else budget
@@ -253,13 +294,28 @@ def sandbox(
             return json_response([{"asset": a, "balance": str(b)} for a, b in sorted(totals.items())])
         if request.path == "/first":
             return json_response(min(records, key=lambda r: r["ts"]) if records else None)
+        if hostile == "echo":
+            return json_response({"error": f"upstream failed; request was {dict(request.headers)}"}, status=500)
         served = rewards if request.path == "/rewards" and rewards is not None else records
         lo, hi = int(request.query["from"]), int(request.query["to"])
         size, number = int(request.query["size"]), int(request.query["page"])
         asset = request.query.get("asset")
         rows = [r for r in served if lo <= r["ts"] <= hi and asset in (None, r["asset"])]
         pages = max(1, -(-len(rows) // size))
-        page = {"page": number, "pages": pages, "rows": rows[(number - 1) * size : number * size]}
+        shown = 1 if hostile == "ignores-page" else number
+        page: dict[str, Any] = {
+            "page": 1 if hostile == "says-page-1" else number,
+            "pages": max(1, pages - 1) if hostile == "lying-totals" else pages,
+            "total": len(rows),
+            "rows": rows[(shown - 1) * size : shown * size],
+        }
+        if hostile == "seconds":
+            page["rows"] = [{**row, "ts": row["ts"] // 1000} for row in page["rows"]]
+        elif hostile == "endless":
+            page["rows"] = [{"id": f"e{next(endless)}", "ts": lo, "asset": "BTC", "amount": "1"} for _ in range(size)]
+            page["pages"] = page["total"] = number + 1
+        elif hostile == "huge":
+            return SandboxResponse(body=json.dumps(page).encode() + b" " * (65 * 1024 * 1024), headers=headers)
         return json_response(page, headers=headers)
 
     return handle
