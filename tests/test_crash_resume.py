@@ -103,3 +103,40 @@ def test_killed_syncs_resume_to_every_entry_exactly_once(
     )
     assert '"requests": 0' in again.stdout
     assert (tmp_path / "a.csv").read_bytes() == expected
+
+
+@pytest.mark.slow
+def test_sigterm_and_ctrl_c_say_what_was_committed_and_a_rerun_resumes(
+    serve: Callable[..., str], installed_plugins: Path, tmp_path: Path
+) -> None:
+    from ledgerport_testexchange import rate_budget  # type: ignore[import-not-found]
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(installed_plugins),
+        "TESTEXCHANGE_TOKEN": TOKEN,
+        "LEDGERPORT_PLUGINS": "testexchange,csv",
+        "LEDGERPORT_STATE": str(tmp_path / "state.db"),
+    }
+    url = serve(RECORDS, budget=rate_budget(size=4, period=0.1))
+    output = tmp_path / "a.csv"
+    for sent, status, name in ((signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "SIGINT (Ctrl-C)")):
+        before = output.read_bytes().count(b"\n") if output.exists() else 0
+        process = subprocess.Popen(
+            command(url, tmp_path, "a.csv"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        wait_until(
+            lambda: process.poll() is not None or (output.exists() and output.read_bytes().count(b"\n") > before + 30),  # noqa: B023
+            "the run has committed a few windows",
+        )
+        assert process.poll() is None, "the sync finished before it was stopped: make it slower"
+        process.send_signal(sent)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == status, stderr
+        assert f"interrupted by {name}" in stderr
+        assert "recorded in the state: run the same command again to resume from there" in stderr
+        assert "Traceback" not in stderr
+    final = subprocess.run(command(url, tmp_path, "a.csv"), env=env, capture_output=True, text=True, check=False)
+    assert final.returncode == 0, final.stderr
+    ids = [line.split(",")[2] for line in output.read_text().splitlines()[1:]]
+    assert ids == [r["id"] for r in RECORDS], "every entry exactly once after two interrupted runs"

@@ -53,6 +53,9 @@ class LogHandler(logging.Handler):
         self.write(line)
 
     def write(self, line: str) -> None:
+        from ..sdk.textsafe import plain
+
+        line = plain(line)  # a server's text must not move the cursor or recolour the terminal
         if self.console is None:
             click.echo(line, err=True)
             return

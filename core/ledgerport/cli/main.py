@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import sys
 import tempfile
 import traceback
@@ -140,6 +141,7 @@ class _Group(click.Group):
 
     @staticmethod
     def _fail(ctx: click.Context, message: str) -> None:
+        from ..sdk.textsafe import plain
         from ..secret import redact
 
         obj = ctx.obj or {}
@@ -147,7 +149,7 @@ class _Group(click.Group):
             obj["logs"].end_run()
         if obj.get("verbose", 0) > 0:
             click.echo(redact(traceback.format_exc()), err=True, nl=False)
-        click.echo(f"error: {redact(message)}", err=True)
+        click.echo(f"error: {plain(redact(message))}", err=True)
         for line in obj.get("after_error", ()):
             click.echo(line, err=True)
         ctx.exit(1)
@@ -336,6 +338,16 @@ def sync(
                 progress_display(enabled=not obj["quiet"] and sys.stderr.isatty(), logs=obj["logs"])
             )
             report = run_sync(request, registry=registry, progress=committed.follow(display))
+    except (KeyboardInterrupt, Terminated) as stop:
+        # what was committed stays committed; the window under way is fetched again by the next run
+        name, code = ("SIGTERM", 143) if isinstance(stop, Terminated) else ("SIGINT (Ctrl-C)", 130)
+        obj["logs"].end_run()
+        click.echo(f"interrupted by {name}", err=True)
+        for line in committed.advice(request) or ["nothing was written: run the same command again"]:
+            click.echo(line, err=True)
+        if write_json:
+            write_json(failure_report(request, committed, f"interrupted by {name}"))
+        ctx.exit(code)
     except Exception as exc:
         obj["after_error"].extend(committed.advice(request))
         if write_json:
@@ -408,8 +420,18 @@ def demo(out: Path) -> None:
             click.echo(f"  {check}")
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is, as Ctrl-C raises KeyboardInterrupt: a BaseException, so
+    nothing on the way catches it as an error, and every `with` on the way closes what it opened."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main() -> None:
     # httpx imports its own command line (click, rich, pygments: a fifth of a second) when it is
     # importable; ledgerport never uses it, so the command skips it, and with it that start-up time.
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    signal.signal(signal.SIGTERM, _terminate)
     cli(prog_name="ledgerport")

@@ -8,6 +8,8 @@ import shlex
 import threading
 from datetime import date
 
+from ledgerport import LedgerportError
+
 from . import Faults, KucoinSandbox, RateLimit
 from .server import ACCOUNTS, STREAMS
 
@@ -39,7 +41,11 @@ def main(argv: list[str] | None = None) -> None:
         hide=args.hide,
         latency_ms=args.latency,
     )
-    with sandbox.serve(args.port) as server:
+    try:
+        served = sandbox.serve(args.port)
+    except LedgerportError as exc:  # a busy port: one line, not a traceback
+        raise SystemExit(f"error: {exc}") from None
+    with served as server:
         ledger = sandbox.ledger
         exports = " ".join(f"{name}={shlex.quote(value)}" for name, value in sandbox.credentials.env().items())
         print(
