@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 import attrs
 import httpx
@@ -68,7 +69,17 @@ class Fetcher:
     def _pace(self, request: PageRequest) -> None:
         """Waits for the pool's budget to refill when what is left would not pay for the next request."""
         known = self._budgets.get(request.pool)
-        if known is None or known[0].remaining >= request.cost:
+        if known is None:
+            return
+        if known[0].remaining >= request.cost:
+            log.debug(
+                "%s: pool %s has %d of its budget left, enough for %s (cost %d): no pause",
+                self._source,
+                request.pool,
+                known[0].remaining,
+                request.path,
+                request.cost,
+            )
             return
         budget, seen_at = self._budgets.pop(request.pool)
         delay = min(budget.reset_after - (time.monotonic() - seen_at), self._policy.max_wait)
@@ -93,6 +104,13 @@ class Fetcher:
                 page = self._attempt(request, read)
                 if page.budget is not None:
                     self._budgets[request.pool] = (page.budget, time.monotonic())
+                    log.debug(
+                        "%s: pool %s: %d of its budget left, refilled in %.2fs",
+                        self._source,
+                        request.pool,
+                        page.budget.remaining,
+                        page.budget.reset_after,
+                    )
                 return page
             except RateLimitedError as exc:
                 waits += 1
@@ -147,10 +165,31 @@ class Fetcher:
 
     def _attempt(self, request: PageRequest, read: Reader) -> Page:
         self.stats.requests += 1
+        query = f"?{urlencode(request.params)}" if request.params else ""  # filters and bounds; never headers or body
+        log.debug(
+            "%s: request %d: %s %s%s (pool %s, cost %d)",
+            self._source,
+            self.stats.requests,
+            request.method,
+            request.path,
+            query,
+            request.pool,
+            request.cost,
+        )
+        started = time.monotonic()
         try:
             response = self._receive(request)
         except httpx.TransportError as exc:
+            log.debug("%s: request %d failed: %s", self._source, self.stats.requests, type(exc).__name__)
             raise TransientError(f"{request.path}: {type(exc).__name__}: {exc}") from None
+        log.debug(
+            "%s: request %d: HTTP %d, %d bytes in %.3fs",
+            self._source,
+            self.stats.requests,
+            response.status_code,
+            len(response.content),
+            time.monotonic() - started,
+        )
         try:
             return read(request, response)
         except LedgerportError:

@@ -142,8 +142,19 @@ class WindowReader:
         for stream in self.streams():
             slices = list(stream.slices(window))
             check_tiling(slices, window, f"{self.ctx.source}: stream {stream.name}: slices")
+            before, pages = len(kept), self._pages
             for part in slices:
                 self._read_slice(stream, part, window, first, kept)
+            log.debug(
+                "%s: window %s .. %s: stream %s: %d entries in %d pages (%d slices)",
+                self.ctx.source,
+                window.start.isoformat(),
+                window.end.isoformat(),
+                stream.name,
+                len(kept) - before,
+                self._pages - pages,
+                len(slices),
+            )
         self._check_astray(window, kept)
         again = [entry.entry_id for entry in kept if entry.entry_id in self._kept]
         if again:
@@ -158,6 +169,15 @@ class WindowReader:
             )
             kept = [entry for entry in kept if entry.entry_id not in self._kept]
         self._kept.update(entry.entry_id for entry in kept)
+        log.debug(
+            "%s: window %s .. %s: %d entries from %d streams, %d pages",
+            self.ctx.source,
+            window.start.isoformat(),
+            window.end.isoformat(),
+            len(kept),
+            len(self.streams()),
+            self._pages,
+        )
         kept.sort(key=_order)
         return self.registry.process_entries(self.ctx, kept)
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import bisect
 import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 
 import attrs
 
-from .ledger import DAY_MS, PLACES, QUIET_WEEKDAYS, Row, _amount
+from .ledger import DAY_MS, DEMO_PLACES, PLACES, QUIET_WEEKDAYS, Row, _amount, demo_fill
 
 __all__ = ["Move", "Multi", "Rows", "Unified", "futures_json"]
 
@@ -77,8 +77,9 @@ class Multi:
     """An HF account with margin and futures: its HF spot, HF margin and futures ledgers, and the classic legs
     of its moves (for the classic ledger to include)."""
 
-    def __init__(self, *, seed: int, start_ms: int, days: int) -> None:
+    def __init__(self, *, seed: int, start_ms: int, days: int, demo: bool = False) -> None:
         self.rng = random.Random(f"kucoin-sandbox-multi:{seed}")
+        self.places: Mapping[str, int] = DEMO_PLACES if demo else PLACES
         self.hf = Rows(lambda row: int(row["createdAt"]))
         self.margin = Rows(lambda row: int(row["createdAt"]))
         self.futures = Rows(lambda row: int(row["time"]))
@@ -87,7 +88,10 @@ class Multi:
         self._next_id = 254062248624417
         self._offset = 51352430
         events: list[tuple[int, int, Callable[[], None]]] = []
-        for index, midnight in _days(start_ms, days):
+        self.demo = demo
+        if demo:
+            events = _DemoMulti(self).schedule(seed, start_ms, days)
+        for index, midnight in () if demo else _days(start_ms, days):
             rng = random.Random(f"kucoin-sandbox-multi:{seed}:{index}")
             for _ in range(6):
                 ms = midnight + rng.randrange(DAY_MS)
@@ -112,7 +116,7 @@ class Multi:
         """Every holding of these ledgers at the end, as the connector names them (futures XBT is BTC)."""
         found = {}
         for (sub, currency), units in self._balances.units.items():
-            places = FUTURES_PLACES if sub == "FUTURES" else PLACES[currency]
+            places = FUTURES_PLACES if sub == "FUTURES" else self.places[currency]
             found[(sub, currency)] = Decimal(units).scaleb(-places)
         return found
 
@@ -124,7 +128,7 @@ class Multi:
         self, ms: int, sub: str, currency: str, biz: str, units: int, fee: int, context: str, hf: bool = True
     ) -> Row:
         """A row of the HF spot (`hf`, string id and time) or HF margin ledger; `units` the signed balance change."""
-        places = PLACES[currency]
+        places = self.places[currency]
         balance = self._balances.apply(sub, currency, units)
         ident = self._id()
         head: Row = {"id": str(ident) if hf else ident, "currency": currency, "amount": _amount(abs(units), places)}
@@ -181,7 +185,16 @@ class Multi:
         self._offset += 1 + self.rng.randrange(5)
         self._balances.apply("FUTURES", "BTC" if currency == "XBT" else currency, units)
         amount = Decimal(units).scaleb(-FUTURES_PLACES)
-        text = f"{amount:.4e}" if 0 < abs(units) < 10**4 and amount == Decimal(f"{amount:.4e}") else f"{amount:f}"
+        if self.demo:  # cents, as a real account's transfers and PNL
+            amount = amount.quantize(Decimal("0.01"))
+            assert amount.scaleb(FUTURES_PLACES) == units, "the demo's futures amounts are whole cents"
+        text = (
+            f"{amount:f}"
+            if self.demo
+            else f"{amount:.4e}"
+            if 0 < abs(units) < 10**4 and amount == Decimal(f"{amount:.4e}")
+            else f"{amount:f}"
+        )
         row: Row = {
             "time": ms,
             "type": kind,
@@ -236,9 +249,9 @@ class Multi:
         return move
 
 
-def _classic_transfer(ident: int, ms: int, currency: str, units: int) -> Row:
+def _classic_transfer(ident: int, ms: int, currency: str, units: int, places: int | None = None) -> Row:
     """The classic ledger's leg of a move out of MAIN; its balance is run by the classic ledger (`_units`)."""
-    places = PLACES[currency]
+    places = PLACES[currency] if places is None else places
     return {
         "id": f"mv{ident:022x}",
         "currency": currency,
@@ -252,6 +265,136 @@ def _classic_transfer(ident: int, ms: int, currency: str, units: int) -> Row:
         "context": "",
         "_units": units,
     }
+
+
+class _DemoMulti:
+    """The demo's HF, margin and futures ledgers: a real person's, every amount sized from what the holding
+    has when it happens. The first day moves part of what MAIN received to TRADE_HF, and from there to
+    futures and margin; every second week tops TRADE_HF up from MAIN. Trades then spend part of what is
+    held, futures PNL moves the futures balance by a few percent and never below zero."""
+
+    FIRST: tuple[tuple[str, str], ...] = (("USDT", "900"), ("BTC", "0.02"), ("ETH", "0.3"))
+    TOP_UP = "300"
+
+    def __init__(self, multi: Multi) -> None:
+        self.multi = multi
+
+    def units(self, currency: str, text: str) -> int:
+        return int(Decimal(text).scaleb(self.multi.places[currency]))
+
+    def held(self, sub: str, currency: str) -> int:
+        return self.multi._balances.units.get((sub, currency), 0)
+
+    def schedule(self, seed: int, start_ms: int, days: int) -> list[tuple[int, int, Callable[[], None]]]:
+        events: list[tuple[int, int, Callable[[], None]]] = []
+        for index, midnight in _days(start_ms, days):
+            rng = random.Random(f"kucoin-sandbox-multi-demo:{seed}:{index}")
+            if index == 0:
+                for currency, amount in self.FIRST:
+                    ms = midnight + HOUR_MS + rng.randrange(HOUR_MS)
+                    events.append((ms, len(events), self.main_to_hf(rng, ms, currency, self.units(currency, amount))))
+                for make in (self.hf_to_futures, self.hf_to_margin):
+                    ms = midnight + 3 * HOUR_MS + rng.randrange(2 * HOUR_MS)
+                    events.append((ms, len(events), make(rng, ms)))
+            elif index % 14 == 0:
+                ms = midnight + HOUR_MS + rng.randrange(10 * HOUR_MS)
+                events.append((ms, len(events), self.main_to_hf(rng, ms, "USDT", self.units("USDT", self.TOP_UP))))
+            for _ in range(3):
+                ms = midnight + 6 * HOUR_MS + rng.randrange(DAY_MS - 6 * HOUR_MS)
+                events.append((ms, len(events), self.spot_trade(rng, ms)))
+            ms = midnight + 6 * HOUR_MS + rng.randrange(DAY_MS - 6 * HOUR_MS)
+            events.append((ms, len(events), self.margin_trade(rng, ms)))
+            ms = midnight + 6 * HOUR_MS + rng.randrange(DAY_MS - 6 * HOUR_MS)
+            events.append((ms, len(events), self.pnl(rng, ms)))
+        return events
+
+    def main_to_hf(self, rng: random.Random, ms: int, currency: str, units: int) -> Callable[[], None]:
+        def move() -> None:
+            multi = self.multi
+            leg = _classic_transfer(multi._id(), ms, currency, units, multi.places[currency])
+            multi.classic_legs.append(leg)
+            into = multi._hf_row(ms + 1 + rng.randrange(4), "TRADE_HF", currency, "TRANSFER", units, 0, "{}")
+            multi.moves.append(Move(("classic", leg["id"]), ("hf-spot", into["id"])))
+
+        return move
+
+    def hf_to_futures(self, rng: random.Random, ms: int) -> Callable[[], None]:
+        def move() -> None:
+            multi = self.multi
+            units = self.units("USDT", "250")
+            out = multi._hf_row(ms, "TRADE_HF", "USDT", "TRANSFER", -units, 0, "{}")
+            into = multi._futures_row(
+                ms + 1 + rng.randrange(4),
+                "USDT",
+                "TransferIn",
+                units * 10 ** (FUTURES_PLACES - multi.places["USDT"]),
+                "Transferred from High-Frequency Trading Account",
+            )
+            multi.moves.append(Move(("hf-spot", out["id"]), ("futures", str(into["offset"]))))
+
+        return move
+
+    def hf_to_margin(self, rng: random.Random, ms: int) -> Callable[[], None]:
+        def move() -> None:
+            multi = self.multi
+            units = self.units("USDT", "300")
+            out = multi._hf_row(ms, "TRADE_HF", "USDT", "TRANSFER", -units, 0, "{}")
+            into = multi._hf_row(ms + 1 + rng.randrange(4), "MARGIN_V2", "USDT", "TRANSFER", units, 0, "{}", hf=False)
+            multi.moves.append(Move(("hf-spot", out["id"]), ("hf-margin", str(into["id"]))))
+
+        return move
+
+    def spot_trade(self, rng: random.Random, ms: int) -> Callable[[], None]:
+        def trade() -> None:
+            multi = self.multi
+            base, quote = rng.choice(SPOT_PAIRS)
+            fill = demo_fill(rng, base, quote, self.held("TRADE_HF", base), self.held("TRADE_HF", quote), multi.places)
+            if fill is None:
+                return
+            buy, size, funds, fee = fill
+            context = json.dumps(
+                {
+                    "symbol": f"{base}-{quote}",
+                    "orderId": f"{rng.getrandbits(96):024x}",
+                    "tradeId": str(rng.randrange(10**16)),
+                }
+            )
+            multi._hf_row(ms, "TRADE_HF", base, "TRADE_EXCHANGE", size if buy else -size, 0, context)
+            multi._hf_row(ms, "TRADE_HF", quote, "TRADE_EXCHANGE", -(funds + fee) if buy else funds - fee, fee, context)
+            if fee >= 4 and rng.random() < 0.3:
+                multi._hf_row(ms + 1, "TRADE_HF", quote, "RETURNED_FEES", fee // 4, 0, context)
+            kcs = self.units("KCS", "0.0125")
+            if rng.random() < 0.2 and self.held("TRADE_HF", "KCS") >= kcs:
+                multi._hf_row(ms + 2, "TRADE_HF", "KCS", "DEDUCTION_FEES", -kcs, 0, context)
+
+        return trade
+
+    def margin_trade(self, rng: random.Random, ms: int) -> Callable[[], None]:
+        def trade() -> None:
+            multi = self.multi
+            fill = demo_fill(
+                rng, "BTC", "USDT", self.held("MARGIN_V2", "BTC"), self.held("MARGIN_V2", "USDT"), multi.places
+            )
+            if fill is None:
+                return
+            buy, size, funds, fee = fill
+            context = json.dumps({"symbol": "BTC-USDT", "orderId": f"{rng.getrandbits(96):024x}"})
+            multi._hf_row(ms, "MARGIN_V2", "BTC", "MARGIN_EXCHANGE", size if buy else -size, 0, context, hf=False)
+            usdt = -(funds + fee) if buy else funds - fee
+            multi._hf_row(ms, "MARGIN_V2", "USDT", "MARGIN_EXCHANGE", usdt, fee, context, hf=False)
+
+        return trade
+
+    def pnl(self, rng: random.Random, ms: int) -> Callable[[], None]:
+        def pnl() -> None:
+            held = self.held("FUTURES", "USDT")
+            cents = held * rng.randint(2, 30) // 1000 // 10**6  # 0.2–3 % of the balance, in whole cents
+            if cents <= 0:
+                return
+            sign = 1 if rng.random() < 0.5 else -1
+            self.multi._futures_row(ms, "USDT", "RealisedPNL", sign * cents * 10**6, "XBTUSDTM")
+
+        return pnl
 
 
 class Unified:

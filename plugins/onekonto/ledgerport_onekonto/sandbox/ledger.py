@@ -13,9 +13,9 @@ import json
 import random
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import attrs
@@ -72,8 +72,10 @@ class Transaction:
 class Ledger:
     """One account's transactions in ascending ordering (and so time), with the queries the API answers."""
 
-    def __init__(self, account: str) -> None:
+    def __init__(self, account: str, places: Sequence[int] | None = None) -> None:
         self.account = account
+        self.places = tuple(places) if places is not None else tuple(p for _, p in ASSETS)
+        """Each asset's decimals in `units`: `ASSETS`' full precision unless a ledger (the demo's) says fewer."""
         self.orderings = array("q")
         self.ticks = array("q")
         self.events = bytearray()
@@ -97,7 +99,7 @@ class Ledger:
         return f"{self.orderings[index]:010x}{suffix}"
 
     def _decimal(self, index: int, units: int) -> Decimal:
-        return Decimal(f"{units}E-{ASSETS[self.assets[index]][1]}")  # exact, where scaleb rounds to 28 digits
+        return Decimal(f"{units}E-{self.places[self.assets[index]]}")  # exact, where scaleb rounds to 28 digits
 
     def shown_amount(self, index: int) -> Decimal:
         """What the API shows: a directional event's size, with a minus on some withdrawals and
@@ -198,4 +200,70 @@ def generate_ledger(*, account: str = "ACC-1", seed: int = 1, since: datetime, u
         direction = EVENTS[event][2]
         signed = -units if direction < 0 or (direction == 0 and rng.random() < 0.5) else units
         ledger._append(ordering, ticks, event, asset, signed)
+    return ledger
+
+
+DEMO_PLACES = (8, 8, 2, 6, 6)
+"""The demo's decimals per asset of `ASSETS` (BTC, ETH, USD, USDC, 1INCH): as a real account shows them."""
+DEMO_PRICES = (Decimal("42123.45"), Decimal("2300.5"), Decimal(1), Decimal("1.0001"), Decimal("0.4567"))
+"""What the demo's trades pay, give or take 2 %, in USD: the prices of the demo's price file."""
+_DEMO_FUNDING = ((2, "2500"), (0, "0.065"), (3, "1800"), (1, "0.75"))
+_DEPOSIT, _WITHDRAWAL, _SENT, _RECEIVED, _MANUAL = 1, 2, 3, 4, 7
+
+
+def generate_demo_ledger(
+    *, account: str = "DEMO-1", seed: int = 1, since: datetime, until: datetime, events: int
+) -> Ledger:
+    """A real person's account for `ledgerport demo`: four deposits in its first hours, then `events`
+    trades, deposits, withdrawals, transfers and adjustments, each sized from what the holding has at
+    that moment, so no holding ever goes below zero; amounts at `DEMO_PLACES`. Same arguments, same ledger.
+    """
+    rng = random.Random(f"onekonto-demo:{seed}")
+    lo, hi = to_ticks(since), to_ticks(until)
+    hour = 3600 * TICKS_PER_SECOND
+    ledger = Ledger(account, DEMO_PLACES)
+    held = [0] * len(ASSETS)
+    ordering = 81_000 + rng.randrange(1_000)
+
+    def append(ticks: int, event: int, asset: int, units: int) -> None:
+        held[asset] += units
+        ledger._append(ordering, ticks, event, asset, units)
+
+    def units(asset: int, value: Decimal) -> int:
+        return int(value.scaleb(DEMO_PLACES[asset]).to_integral_value(ROUND_DOWN))
+
+    def worth(asset: int) -> Decimal:
+        return Decimal(held[asset]).scaleb(-DEMO_PLACES[asset]) * DEMO_PRICES[asset]
+
+    def share(asset: int, low: int, high: int) -> int:
+        return held[asset] * rng.randint(low, high) // 100
+
+    for step, (asset, amount) in enumerate(_DEMO_FUNDING):
+        ordering += rng.randint(1, 3)
+        append(lo + hour + step * 600 * TICKS_PER_SECOND, _DEPOSIT, asset, units(asset, Decimal(amount)))
+    for ticks in sorted(rng.randrange(lo + 2 * hour, hi) for _ in range(events)):
+        ordering += rng.randint(1, 4)
+        draw = rng.random()
+        holding = [asset for asset in range(len(ASSETS)) if worth(asset) >= 20] or [2]
+        asset = rng.choice(holding)
+        if draw < 0.66:  # a trade: part of one holding for another asset, 0.2 % fee taken
+            bought = rng.choice([other for other in range(len(ASSETS)) if other != asset])
+            sold = share(asset, 5, 35)
+            price = DEMO_PRICES[bought] * (1 + Decimal(rng.randint(-200, 200)).scaleb(-4))
+            value = Decimal(sold).scaleb(-DEMO_PLACES[asset]) * DEMO_PRICES[asset] * Decimal("0.998")
+            got = units(bought, value / price)
+            if sold > 0 and got > 0:
+                append(ticks, _TRADE_SOURCE, asset, -sold)
+                append(ticks, _TRADE_DESTINATION, bought, got)
+        elif draw < 0.68 or held[asset] == 0:  # a deposit of cash, now and then
+            cash = rng.choice((2, 3))
+            append(ticks, _DEPOSIT, cash, units(cash, Decimal(rng.randint(50, 1200))))
+        elif draw < 0.73:
+            append(ticks, _WITHDRAWAL, asset, -share(asset, 10, 30))
+        elif draw < 0.81:
+            append(ticks, _SENT, asset, -share(asset, 5, 20))
+        elif draw < 0.94:
+            append(ticks, _RECEIVED, asset, share(asset, 2, 10))
+        else:  # a correction of a few parts in a thousand, either way
+            append(ticks, _MANUAL, asset, held[asset] * rng.randint(1, 5) // 1000 * rng.choice((1, -1)))
     return ledger
