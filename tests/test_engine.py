@@ -93,7 +93,7 @@ def test_the_reported_rate_budget_paces_requests_instead_of_collecting_429s(
 ) -> None:
     from ledgerport_testexchange import rate_budget  # type: ignore[import-not-found]
 
-    budget = rate_budget(size=2, period=0.05)
+    budget = rate_budget(size=2, period=0.25)  # long enough to need pacing on a slow machine
     report = run(registry, serve(budget=budget), tmp_path / "out.csv", options=["testexchange.page_size=1"])
     assert (tmp_path / "out.csv").read_text() == EXPECTED_CSV
     assert report.requests == 9 and report.paced >= 3  # the /features probe, then 8 pages of 1
@@ -209,7 +209,7 @@ def test_each_rate_pool_paces_against_its_own_budget(
 ) -> None:
     from ledgerport_testexchange import rate_budget  # type: ignore[import-not-found]
 
-    budgets = {"/ledger": rate_budget(size=1, period=0.05), "/rewards": rate_budget(size=100, period=60)}
+    budgets = {"/ledger": rate_budget(size=1, period=0.25), "/rewards": rate_budget(size=100, period=60)}
     rewards = [record("1", "2024-01-02T08:00:00", "0.5", asset="KCS")]
     with caplog.at_level(logging.INFO, logger="ledgerport"):
         report = run(registry, serve(rewards=rewards, budget=budgets), tmp_path / "out.csv")

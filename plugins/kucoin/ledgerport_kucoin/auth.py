@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import time
 from collections.abc import Callable, Generator
@@ -30,6 +31,8 @@ log = logging.getLogger("ledgerport.kucoin")
 
 TIME_PATH = "/api/v1/timestamp"
 CLOCK_SKEW = "400002"
+REFUSED = 401
+"""The HTTP status KuCoin answers a KC-API-* refusal with, 400002 included."""
 
 
 def sign(secret: str, message: str) -> str:
@@ -51,20 +54,25 @@ def signed_target(path: str, encoded_query: str) -> str:
     return path + "?" + "&".join(f"{key}={value}" for key, value in pairs)
 
 
-def _is_clock_skew(response: httpx.Response) -> bool:
-    """Code 400002 as a string or a JSON number; a cheap byte search spares parsing every page twice."""
-    if CLOCK_SKEW.encode() not in response.content:
+def _is_clock_skew(content: bytes) -> bool:
+    """Code 400002 as a string or a JSON number; a cheap byte search spares parsing every refusal twice."""
+    if CLOCK_SKEW.encode() not in content:
         return False
     try:
-        return str(response.json().get("code")) == CLOCK_SKEW
+        return str(json.loads(content).get("code")) == CLOCK_SKEW
     except (ValueError, AttributeError):
         return False
 
 
 class KucoinAuth(httpx.Auth):
-    """Signs every request; holds the secret only as this object's private state, never in a message."""
+    """Signs every request; holds the secret only as this object's private state, never in a message.
 
-    requires_response_body = True
+    Only a refusal (HTTP 401, where KuCoin puts the KC-API-* codes) is read here, to look for a clock
+    skew; every other answer is left unread for the engine, which reads it within its deadline and size
+    cap (httpx would otherwise read every page whole before the engine sees a byte of it).
+    """
+
+    requires_response_body = False
 
     def __init__(self, settings: Settings, base_url: str, clock: Callable[[], float] = time.time) -> None:
         self._key = settings.api_key.reveal()
@@ -110,9 +118,11 @@ class KucoinAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self._sign(request)
         response = yield request
-        if not _is_clock_skew(response):
+        if response.status_code != REFUSED or not _is_clock_skew(response.read()):
             return
-        answer = yield httpx.Request("GET", self._time_url)
+        timeout = {"timeout": request.extensions["timeout"]} if "timeout" in request.extensions else {}
+        answer = yield httpx.Request("GET", self._time_url, extensions=timeout)  # without, it would have none
+        answer.read()
         if self._learn_offset(answer):
             self._sign(request)
             yield request

@@ -2,8 +2,9 @@
 
 - `GET /api/ua/v2/account/mode` (the official SDK's route): `selfAccountMode` UNIFIED means a Unified
   Trading Account, read from its own ledger (FUNDING and UNIFIED) and nothing else, since its moves
-  are all there. An account that has never seen the unified mode may answer this with an error: it
-  is then a classic account.
+  are all there. An account that has never seen the unified mode may answer this with a refusal: it
+  is then a classic account (an answer that never arrives, or server errors, stop the sync instead:
+  a unified account read as classic would look complete and be empty).
 - Otherwise the classic ledger, always; the HF spot and HF margin ledgers when `GET
   /api/v1/hf/accounts/opened` says true or `GET /api/v1/accounts` lists a `trade_hf` account (HF
   margin costs a request a window even when empty, which beats missing a migrated margin account;
@@ -20,8 +21,9 @@ import logging
 from collections.abc import Sequence
 
 import attrs
+import httpx
 
-from ledgerport import AuthenticationError, PageRequest, Session, SourceError
+from ledgerport import AuthenticationError, Page, PageRequest, RateLimitedError, Session, SourceError, TransientError
 
 from .answers import read_data
 from .hosts import futures_url
@@ -69,13 +71,27 @@ class Found:
     unified: bool
 
 
-def _unified(session: Session) -> bool:
+@attrs.frozen
+class Refused:
+    error: SourceError
+
+
+def _read_mode(request: PageRequest, response: httpx.Response) -> Page:
+    """The mode probe's answer; KuCoin refusing it (an account that never saw the unified mode) is an
+    answer too. What never arrives, or server errors given up on, stop the sync instead: a unified
+    account read as classic would look complete and be empty."""
     try:
-        data = session.fetch(MODE, read_data).cursor
-    except AuthenticationError:
+        return read_data(request, response)
+    except (AuthenticationError, RateLimitedError, TransientError):
         raise
     except SourceError as error:
-        log.info("kucoin: no unified account mode (%s): a classic account", error)
+        return Page(request=request, records=(), cursor=Refused(error))
+
+
+def _unified(session: Session) -> bool:
+    data = session.fetch(MODE, _read_mode).cursor
+    if isinstance(data, Refused):
+        log.info("kucoin: no unified account mode (%s): a classic account", data.error)
         return False
     return isinstance(data, dict) and str(data.get("selfAccountMode", "")).upper() == "UNIFIED"
 

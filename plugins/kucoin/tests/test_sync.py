@@ -81,8 +81,9 @@ def test_legs_sharing_a_millisecond_across_page_boundaries_come_once(serve: Serv
 
 
 def test_a_tiny_rate_budget_is_paced_so_the_exchange_refuses_nothing(serve: Serve, run: Run) -> None:
-    # the classic ledger's Management pool holds three pages; the Spot pool's HF probe alone weighs 30
-    sandbox, url = serve(seed=13, days=4, rate_limit=RateLimit(limit=6, period=0.05), pool_limits={"spot": RateLimit()})
+    # the classic ledger's Management pool holds three pages a half second (long enough that a slow
+    # machine still needs pacing); the Spot pool's HF probe alone weighs 30
+    sandbox, url = serve(seed=13, days=4, rate_limit=RateLimit(limit=6, period=0.5), pool_limits={"spot": RateLimit()})
     since, until = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 1, 5, tzinfo=UTC)
     report, rows = run(sandbox, url, since, until)
     assert written(rows) == truth(sandbox.expected(since, until))

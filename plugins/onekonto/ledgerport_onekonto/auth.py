@@ -8,6 +8,7 @@ auth flow can never loop.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Generator
 
 import httpx
@@ -19,6 +20,10 @@ from .errors import describe, error_for
 from .settings import Settings
 
 _MASK = "********"
+DEADLINE_TIMES = 4
+"""The login's answer must arrive within this many times the read timeout, as the engine bounds every answer."""
+MAX_LOGIN_BYTES = 1024 * 1024
+"""A login answer is a token: anything this large is a broken or hostile server."""
 
 
 def join_url(base_url: str, path: str) -> str:
@@ -26,10 +31,34 @@ def join_url(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + "/" + path.lstrip("/")
 
 
-class LoginAuth(httpx.Auth):
-    """Logs in before the first request and after a 401, and sends `Authorization: Bearer <token>`."""
+def read_within(response: httpx.Response, what: str) -> httpx.Response:
+    """The whole answer, read within `DEADLINE_TIMES` its request's read timeout and `MAX_LOGIN_BYTES`: httpx's
+    timeout bounds each read, so a server sending a byte at a time would otherwise hold the login for ever."""
+    read_timeout = (response.request.extensions.get("timeout") or {}).get("read")
+    seconds: float | None = DEADLINE_TIMES * read_timeout if read_timeout else None
+    give_up = time.monotonic() + seconds if seconds else None
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > MAX_LOGIN_BYTES:
+            raise SourceError(f"{NAME}: {what}: the answer is larger than {MAX_LOGIN_BYTES:,} bytes")
+        if give_up is not None and time.monotonic() > give_up:
+            raise SourceError(
+                f"{NAME}: {what}: the answer did not arrive within {seconds:g}s "
+                f"({len(body):,} bytes so far): the server sends it too slowly"
+            )
+    response._content = bytes(body)  # what `read()` sets: httpx reads the answers of an auth flow again
+    return response
 
-    requires_response_body = True
+
+class LoginAuth(httpx.Auth):
+    """Logs in before the first request and after a 401, and sends `Authorization: Bearer <token>`.
+
+    A ledger answer is left unread here (its status is all this needs), for the engine to read within its
+    deadline and size cap; the login's answer is read here, within the same bounds (`read_within`).
+    """
+
+    requires_response_body = False
 
     def __init__(self, base_url: str, settings: Settings) -> None:
         self._login_url = join_url(base_url, settings.login_path)
@@ -40,19 +69,23 @@ class LoginAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if self._token is None:
-            self._token = yield from self._login()
+            self._token = yield from self._login(request)
         request.headers["Authorization"] = f"Bearer {self._token.reveal()}"
         response = yield request
         if response.status_code == 401:
             self._token = None  # should this login fail transiently, the retry logs in first
-            self._token = yield from self._login()
+            self._token = yield from self._login(request)
             request.headers["Authorization"] = f"Bearer {self._token.reveal()}"
             yield request
 
-    def _login(self) -> Generator[httpx.Request, httpx.Response, Secret]:
+    def _login(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, Secret]:
+        """Logs in, with the timeouts of `request` (a request an auth flow makes has none of its own)."""
         digest = password_digest(self._password.reveal())
         register_secret(digest)  # it authenticates on the wire as well as the password does
-        response = yield httpx.Request("POST", self._login_url, json={"user": self._user, "password": digest})
+        body = {"user": self._user, "password": digest}
+        timeout = {"timeout": request.extensions["timeout"]} if "timeout" in request.extensions else {}
+        streamed = yield httpx.Request("POST", self._login_url, json=body, extensions=timeout)
+        response = read_within(streamed, self._login_path)
         if response.status_code != 200:
             reason = self._scrub(describe(response), digest)
             if response.status_code not in (400, 401, 403):

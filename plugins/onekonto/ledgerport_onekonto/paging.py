@@ -28,7 +28,7 @@ from ledgerport import BadRecordError, Page, PageRequest, SourceError, Window
 
 from .api import LEDGER_PATH, NAME
 from .errors import describe, error_for
-from .eventtime import format_query_time
+from .eventtime import format_query_time, parse_event_time
 from .settings import Settings
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -101,4 +101,23 @@ def read(request: PageRequest, response: httpx.Response) -> Page:
         raise SourceError(f"{NAME}: {request.path}: the answer is not JSON ({exc})") from None
     if not isinstance(records, list):
         raise SourceError(f"{NAME}: {request.path}: expected a JSON array of transactions, got: {describe(response)}")
+    _check_resumed(request, records)
     return Page(request=request, records=records, cursor=resume_after(records))
+
+
+def _check_resumed(request: PageRequest, records: list[Any]) -> None:
+    """A page asked from an ordering holds nothing before it. A server that ignores `startAtOrdering` sends
+    the window's first page again, which brings nothing new: the engine would take it for the window's
+    end and keep what it had, so this stops the sync naming the window instead."""
+    asked = dict(request.params)
+    if "startAtOrdering" not in asked:
+        return
+    start = int(asked["startAtOrdering"])
+    early = next((record for record in records if _ordering(record) < start), None)
+    if early is not None:
+        window = " .. ".join(parse_event_time(asked[bound]).isoformat() for bound in ("startTimeUtc", "endTimeUtc"))
+        raise SourceError(
+            f"{NAME}: window {window}: asked for transactions from ordering {start}, the server answered ordering "
+            f"{_ordering(early)} (transactionId {early.get('transactionId')!r}): it does not page as documented, "
+            "so the window cannot be read whole and nothing of it is written"
+        )

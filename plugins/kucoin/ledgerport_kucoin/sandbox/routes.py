@@ -37,6 +37,7 @@ __all__ = [
     "MODE_PATH",
     "OPENED_PATH",
     "OVERVIEW_PATH",
+    "ROW_MODES",
     "UNIFIED_PATH",
     "Refused",
     "accounts_list",
@@ -44,6 +45,7 @@ __all__ = [
     "futures_overview",
     "integer",
     "isolated_margin",
+    "misbehave",
 ]
 
 HF_PATH, MARGIN_PATH = HfSpotLedger.path, HfMarginLedger.path
@@ -89,30 +91,50 @@ def _selected(rows: Sequence[Row], query: Query) -> list[Row]:
     ]
 
 
+ROW_MODES = ("seconds", "duplicates", "endless")
+"""The hostile modes (`server.HOSTILE`) that change a page's rows rather than its paging."""
+
+
+def misbehave(hostile: str, rows: list[Row], new_id: Callable[[int, Row], str]) -> list[Row]:
+    """A page's rows as a `hostile` server serves them: `createdAt` in seconds (kept a string where it was
+    one), the first row's id once more with another amount, or (`endless`) the ids `new_id(n, row)` gives,
+    new on every page."""
+    if hostile not in ROW_MODES or not rows:
+        return rows
+    if hostile == "seconds":
+        return [{**row, "createdAt": type(row["createdAt"])(int(row["createdAt"]) // 1000)} for row in rows]
+    if hostile == "duplicates":
+        return [*rows, {**rows[0], "amount": str(Decimal(rows[0]["amount"]) + 1000)}]
+    return [{**row, "id": new_id(n, row)} for n, row in enumerate(rows)]
+
+
 def _envelope(data: bytes) -> bytes:
     return b'{"code":"200000","data":' + data + b"}"
 
 
-def _cursor_page(rows: Rows | None, query: Query) -> bytes:
-    """An HF spot or margin page: the newest `limit` rows of the span with an id below `lastId`."""
+def _cursor_page(rows: Rows | None, query: Query, hostile: str) -> bytes:
+    """An HF spot or margin page: the newest `limit` rows of the span with an id below `lastId`
+    (`hostile`: see `server.HOSTILE`)."""
     lo, hi = _span(query, HF_SPAN_MS)
     limit = integer(query, "limit", 100)
     if not 1 <= limit <= HF_LIMIT:
         raise Refused("400100", f"limit must be between 1 and {HF_LIMIT}")
-    last_id = integer(query, "lastId", -1)
+    last_id = -1 if hostile in ("ignores-page", "endless") else integer(query, "lastId", -1)
     found = _selected(rows.between(lo, hi) if rows else [], query)
     newest = [row for row in reversed(found) if last_id < 0 or int(row["id"]) < last_id]
-    return _envelope(json.dumps(newest[:limit], separators=(",", ":")).encode())
+    below = integer(query, "lastId", 0)
+    page = misbehave(hostile, newest[:limit], lambda n, row: str(below - 1 - n) if below else str(row["id"]))
+    return _envelope(json.dumps(page, separators=(",", ":")).encode())
 
 
 def _hf(sandbox: KucoinSandbox, query: Query) -> bytes:
     rows = sandbox.multi.hf if sandbox.multi and sandbox.hide != "hf-spot" else None
-    return _cursor_page(rows, query)
+    return _cursor_page(rows, query, sandbox.hostile)
 
 
 def _margin(sandbox: KucoinSandbox, query: Query) -> bytes:
     rows = sandbox.multi.margin if sandbox.multi and sandbox.hide != "hf-margin" else None
-    return _cursor_page(rows, query)
+    return _cursor_page(rows, query, sandbox.hostile)
 
 
 def _pending(now_ms: int) -> Row:

@@ -33,6 +33,7 @@ from .routes import (
     MODE_PATH,
     OPENED_PATH,
     OVERVIEW_PATH,
+    ROW_MODES,
     UNIFIED_PATH,
     Refused,
     accounts_list,
@@ -40,9 +41,10 @@ from .routes import (
     futures_overview,
     integer,
     isolated_margin,
+    misbehave,
 )
 
-__all__ = ["KucoinSandbox", "SandboxStats"]
+__all__ = ["HOSTILE", "KucoinSandbox", "SandboxStats"]
 
 BAD_GATEWAY = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
 MESSAGES = {
@@ -89,6 +91,20 @@ ACCOUNTS = ("classic", "multi", "unified")
 STREAMS = ("classic", "hf-spot", "hf-margin", "futures", "uta-funding", "uta-unified")
 """What `hide` may name: that ledger then answers as if it had no rows, while the balances still hold them."""
 POOLS = ("management", "spot", "futures")
+HOSTILE = ("lying-totals", "ignores-page", "seconds", "duplicates", "endless", "huge", "echo")
+"""The ways `KucoinSandbox(hostile=...)` misbehaves, as servers have been seen to (ledger pages only; the
+probes and balances stay honest):
+
+- `lying-totals`: the classic ledger says one page fewer than it has, `totalNum` to match;
+- `ignores-page`: the classic ledger serves page 1 whatever `currentPage` asks (under the number asked),
+  the HF ledgers ignore `lastId`;
+- `seconds`: `createdAt` in seconds where milliseconds are documented (classic and HF);
+- `duplicates`: every classic and HF page repeats its first row's id with another amount;
+- `endless`: every classic and HF page brings new ids and says (or, for HF, looks like) another follows;
+- `huge`: pads every ledger page with 65 MiB of blanks;
+- `echo`: answers every ledger request with a 500 whose message quotes the request's headers.
+"""
+HUGE_PADDING = 65 * 1024 * 1024
 ROUTES: Mapping[str, tuple[str, int]] = {
     HF_PATH: ("spot", 2),
     MARGIN_PATH: ("spot", 2),
@@ -111,6 +127,7 @@ class KucoinSandbox:
     (`ACCOUNTS`); `hide` one ledger (`STREAMS`) that answers empty, for reconciliation to catch;
     `latency_ms` delays every answer. Each pool (`POOLS`) has its own weight budget: `rate_limit`, unless
     `pool_limits` gives the pool another.
+    `hostile` (`HOSTILE`) makes its ledger pages lie or misbehave, for the tests of what the client refuses.
     `clock_offset_ms` shifts the sandbox's clock, to make a client's timestamps look skewed. Parameter
     errors (400100) come with HTTP 200, as KuCoin sends some errors, so a client has to read `code`;
     signature errors with 401. Signatures are checked over the decoded query, as KuCoin does.
@@ -132,9 +149,13 @@ class KucoinSandbox:
         hide: str | None = None,
         latency_ms: float = 0.0,
         pool_limits: Mapping[str, RateLimit] | None = None,
+        hostile: str = "",
     ) -> None:
         if account not in ACCOUNTS or (hide is not None and hide not in STREAMS):
             raise ValueError(f"account must be one of {ACCOUNTS} and hide one of {STREAMS}")
+        if hostile not in ("", *HOSTILE):
+            raise ValueError(f"hostile must be one of {HOSTILE}, not {hostile!r}")
+        self.hostile = hostile
         midnight = _midnight(start)
         self.account, self.hide, self.latency = account, hide, latency_ms / 1000
         self.multi = Multi(seed=seed, start_ms=to_ms(midnight), days=days) if account == "multi" else None
@@ -225,10 +246,16 @@ class KucoinSandbox:
         if code is not None:
             self.stats.refused += 1
             return json_response({"code": code, "msg": MESSAGES[code]}, status=401, headers=headers)
+        ledger = request.path == LEDGERS_PATH or request.path in LEDGER_ROUTES
+        if ledger and self.hostile == "echo":  # as real servers sometimes do: the client must not repeat it
+            message = f"upstream failed; request was {dict(request.headers)}"
+            return json_response({"code": "500000", "msg": message}, status=500, headers=headers)
         try:
             body = self._answer(request.path, request.query)
         except Refused as refusal:
             return json_response({"code": refusal.code, "msg": refusal.message}, headers=headers)
+        if ledger and self.hostile == "huge":
+            body += b" " * HUGE_PADDING
         return SandboxResponse(body=body, headers=headers)
 
     def _answer(self, path: str, query: Mapping[str, str]) -> bytes:
@@ -267,12 +294,27 @@ class KucoinSandbox:
             rows = [] if self.hide == "classic" else self.ledger.query(lo, hi, _filter(query))
         total = len(rows)
         pages = -(-total // size)
-        items = b",".join(rows[(number - 1) * size : number * size])
+        shown = 1 if self.hostile == "ignores-page" else number
+        page = rows[(shown - 1) * size : shown * size]
+        if self.hostile == "lying-totals" and pages > 1:
+            pages -= 1
+            total = pages * size  # a consistent lie: the counts agree with each other, not with the ledger
+        elif self.hostile == "endless":
+            page = rows[:size]
+            pages, total = number + 1, (number + 1) * size
+        if self.hostile in ROW_MODES:
+            fresh = [json.loads(row) for row in page]
+            page = [_dumps(row) for row in misbehave(self.hostile, fresh, lambda n, row: f"{row['id']}-{number}")]
+        items = b",".join(page)
         head = (
             f'{{"code":"200000","data":{{"currentPage":{number},"pageSize":{size},'
             f'"totalNum":{total},"totalPage":{pages},"items":['
         )
         return head.encode() + items + b"]}}"
+
+
+def _dumps(row: Row) -> bytes:
+    return json.dumps(row, separators=(",", ":")).encode()
 
 
 def _ok(data: Any) -> bytes:

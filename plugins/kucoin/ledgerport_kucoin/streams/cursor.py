@@ -51,6 +51,7 @@ class _CursorLedger(KucoinStream):
         return PageRequest(path=self.path, params=tuple(params), cost=WEIGHT, pool=POOL)
 
     def first_request(self, window: Window) -> PageRequest:
+        self.begin(window)
         return self._request(window, None)
 
     def next_request(self, window: Window, page: Page) -> PageRequest | None:
@@ -61,7 +62,9 @@ class _CursorLedger(KucoinStream):
         return self._request(window, str(last)) if last is not None else None
 
     def read_page(self, request: PageRequest, response: httpx.Response) -> Page:
-        return answers.read_cursor_ledger(request, response)
+        page = answers.read_cursor_ledger(request, response)
+        self.check_moved(request, page.records)
+        return page
 
     def row_ms(self, record: Mapping[str, Any]) -> int | None:
         value = record.get("createdAt")

@@ -35,6 +35,7 @@ class FuturesLedger(KucoinStream):
 
     name = "futures"
     retention = paging.HISTORY
+    cursor = "offset"
 
     def __init__(self, *args: Any, base_url: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -50,6 +51,7 @@ class FuturesLedger(KucoinStream):
         return PageRequest(path=self._url, params=tuple(params), cost=WEIGHT, pool=POOL)
 
     def first_request(self, window: Window) -> PageRequest:
+        self.begin(window)
         return self._request(window, None)
 
     def next_request(self, window: Window, page: Page) -> PageRequest | None:
@@ -61,7 +63,15 @@ class FuturesLedger(KucoinStream):
         return self._request(window, int(offset)) if offset is not None else None
 
     def read_page(self, request: PageRequest, response: httpx.Response) -> Page:
-        return answers.read_futures(request, response)
+        page = answers.read_futures(request, response)
+        self.check_moved(request, page.records)
+        return page
+
+    def row_key(self, record: Any) -> str | None:
+        """A final row's `offset`; the running period's row is no row of the ledger yet."""
+        if not isinstance(record, Mapping) or is_pending(record) or record.get("offset") is None:
+            return None
+        return str(record["offset"])
 
     def row_ms(self, record: Mapping[str, Any]) -> int | None:
         value = record.get("time")

@@ -47,6 +47,7 @@ class UnifiedLedger(KucoinStream):
         return PageRequest(path=PATH, params=tuple(params), cost=WEIGHT, pool=POOL)
 
     def first_request(self, window: Window) -> PageRequest:
+        self.begin(window)
         return self._request(window, None)
 
     def next_request(self, window: Window, page: Page) -> PageRequest | None:
@@ -56,7 +57,9 @@ class UnifiedLedger(KucoinStream):
         return self._request(window, page.cursor)
 
     def read_page(self, request: PageRequest, response: httpx.Response) -> Page:
-        return answers.read_unified(request, response)
+        page = answers.read_unified(request, response)
+        self.check_moved(request, page.records)
+        return page
 
     def row_ms(self, record: Mapping[str, Any]) -> int | None:
         value = record.get("ts")

@@ -33,6 +33,20 @@ _FAULT_BODIES: dict[int, Any] = {
 }
 
 
+HOSTILE = ("ignores-page", "seconds", "duplicates", "endless", "huge", "echo", "echo-login")
+"""The ways `Sandbox(hostile=...)` misbehaves, as servers have been seen to:
+
+- `ignores-page`: serves from the window's first transaction whatever `startAtOrdering` asks;
+- `seconds`: `eventTime` as epoch seconds (a JSON number) where an ISO 8601 instant is documented;
+- `duplicates`: every page repeats its first transaction's id with another amount;
+- `endless`: every page brings new ids at orderings past the one asked for;
+- `huge`: pads every ledger page with 65 MiB of blanks;
+- `echo`: answers every ledger request with a 500 whose message quotes the request's headers;
+- `echo-login`: answers the login with a 500 whose message quotes the request's body.
+"""
+HUGE_PADDING = 65 * 1024 * 1024
+
+
 class TickingClock:
     """A clock that moves `step` seconds each time it is read (once per request): token expiry at
     exact, repeatable points of a sync, however fast the machine is."""
@@ -116,7 +130,8 @@ class Sandbox:
     """A 1Konto server for one account's `ledger`: a handler for `ledgerport.SandboxServer`.
 
     `max_cap` caps `max`; every `short_every`-th page (0: none) comes back a quarter short although
-    more remain, as the real API may. Tokens last `token_lifetime` seconds of `clock`.
+    more remain, as the real API may. Tokens last `token_lifetime` seconds of `clock`. `hostile`
+    (`HOSTILE`) makes it lie or misbehave, for the tests of what the client refuses to believe.
     """
 
     def __init__(
@@ -131,7 +146,11 @@ class Sandbox:
         short_every: int = 3,
         faults: Faults = Faults(),
         clock: Callable[[], float] = time.monotonic,
+        hostile: str = "",
     ) -> None:
+        if hostile not in ("", *HOSTILE):
+            raise ValueError(f"hostile must be one of {HOSTILE}, not {hostile!r}")
+        self.hostile = hostile
         self.ledger = ledger
         self.stats = Stats()
         self._user = user
@@ -156,6 +175,8 @@ class Sandbox:
             return _error(404, f"no such endpoint: {request.method} {request.path}")
 
     def _login(self, request: SandboxRequest, now: float) -> SandboxResponse:
+        if self.hostile == "echo-login":  # as real servers sometimes do: the client must not repeat it
+            return _error(500, f"upstream failed; request was {request.body.decode(errors='replace')}")
         try:
             body = json.loads(request.body)
             user, digest = body["user"], body["password"]
@@ -187,10 +208,15 @@ class Sandbox:
         account = unquote(request.path[len(_LEDGER_PREFIX) :])
         if account != self.ledger.account:
             return _error(404, f"account {account!r} not found")
+        if self.hostile == "echo":
+            return _error(500, f"upstream failed; request was {dict(request.headers)}")
         try:
-            return self._page(request.query)
+            page = self._page(request.query)
         except _BadQuery as exc:
             return _error(400, str(exc))
+        if self.hostile == "huge":
+            return attrs.evolve(page, body=page.body + b" " * HUGE_PADDING)
+        return page
 
     def _page(self, query: Mapping[str, str]) -> SandboxResponse:
         asked = _int(query, "max", 1)
@@ -199,10 +225,11 @@ class Sandbox:
         kind = query.get("type")
         if kind is not None and kind not in EVENT_TYPES:
             raise _BadQuery(f"type must be one of {', '.join(EVENT_TYPES)}")
+        ordering = _int(query, "startAtOrdering", 0)
         span = self.ledger.span(
             _ticks(query, "startTimeUtc", _NO_TICKS[0]),
             _ticks(query, "endTimeUtc", _NO_TICKS[1]),
-            _int(query, "startAtOrdering", 0),
+            None if self.hostile in ("ignores-page", "endless") else ordering,
         )
         size = min(asked, self._max_cap)
         self.stats.pages += 1
@@ -217,8 +244,24 @@ class Sandbox:
             self.stats.split_orderings += orderings[chosen[size - 1]] == orderings[chosen[size]]
             chosen = chosen[:size]
         corrupt = self._faults.corrupt
-        records = (self._corrupted(i) if corrupt else self.ledger.record_json(i) for i in chosen)
+        if self.hostile in ("seconds", "duplicates", "endless"):
+            records = [_encode(row) for row in self._misbehave([self.ledger.record(i) for i in chosen], ordering or 0)]
+        else:
+            records = [self._corrupted(i) if corrupt else self.ledger.record_json(i) for i in chosen]
         return SandboxResponse(body=f"[{','.join(records)}]".encode())
+
+    def _misbehave(self, rows: list[dict[str, Any]], ordering: int) -> list[dict[str, Any]]:
+        """A page's records as a hostile server serves them (see `HOSTILE`)."""
+        if not rows:
+            return rows
+        if self.hostile == "seconds":
+            return [{**row, "eventTime": to_ticks(parse_event_time(row["eventTime"])) // 10**7} for row in rows]
+        if self.hostile == "duplicates":
+            return [*rows, {**rows[0], "amount": rows[0]["amount"] + 1000}]
+        return [  # endless: fresh ids at fresh orderings past the one asked for, however far it is
+            {**row, "ordering": ordering + n + 1, "transactionId": f"{row['transactionId']}-{ordering + n + 1}"}
+            for n, row in enumerate(rows)
+        ]
 
     def _corrupted(self, index: int) -> str:
         overrides = self._faults.corrupt.get(self.ledger.transaction_id(index))
