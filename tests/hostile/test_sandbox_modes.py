@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sample import SINCE, TOKEN, UNTIL
 from test_engine import EXPECTED_CSV, run
 
 from ledgerport import Secret, SourceError, SyncContext, Window, json_response
+from ledgerport.cli import cli
 from ledgerport.engine import plugins
 
 
@@ -67,3 +69,20 @@ def test_a_dripping_server_cannot_keep_a_sync_alive_past_the_deadline(
     with pytest.raises(SourceError, match=r"/features: the answer did not arrive within 1s"):
         run(registry, url, tmp_path / "out.csv", timeout=0.25)
     assert time.monotonic() - started < 3  # the whole answer would take over 4 s
+
+
+def test_the_page_cap_and_the_answer_cap_are_settings_of_the_command_line(
+    plugin_path: Path, serve: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TESTEXCHANGE_TOKEN", TOKEN)
+    sync = ["sync", "testexchange", "--since", "2024-01-01", "--until", "2024-01-04", "--no-state"]
+    endless = CliRunner().invoke(
+        cli, [*sync, "--base-url", serve(hostile="endless"), "--sink", f"csv:{tmp_path / 'a.csv'}", "--max-pages", "5"]
+    )
+    assert endless.exit_code == 1
+    assert "still brings new entries after 5 pages (stream ledger)" in endless.stderr
+    huge = CliRunner().invoke(
+        cli, [*sync, "--base-url", serve(hostile="huge"), "--sink", f"csv:{tmp_path / 'b.csv'}", "--max-answer-mb", "1"]
+    )
+    assert huge.exit_code == 1
+    assert "the answer is larger than 1,048,576 bytes" in huge.stderr

@@ -227,6 +227,30 @@ def check_names(ctx: click.Context, registry: Any, source: str | None, sinks: tu
     help="How late a source may post an entry: the newest stretch fetched within this of its end is read again.",
 )
 @click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest wait for one read from the source; a whole answer gets four times it.",
+)
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    metavar="N",
+    help="Pages one window may take before the sync stops (a source whose pages never end).",
+)
+@click.option(
+    "--max-answer-mb",
+    type=click.IntRange(min=1),
+    default=64,
+    show_default=True,
+    metavar="MB",
+    help="Largest answer (MiB) the sync reads before it stops.",
+)
+@click.option(
     "--on-bad-record",
     type=click.Choice(["fail", "skip"]),
     default="fail",
@@ -282,6 +306,9 @@ def sync(
     no_state: bool,
     fresh: bool,
     lookback: float,
+    timeout: float,
+    max_pages: int,
+    max_answer_mb: int,
     on_bad_record: Literal["fail", "skip"],
     quarantine: str,
     price_files: tuple[str, ...],
@@ -317,6 +344,9 @@ def sync(
         state=None if no_state else (state_path or default_state_path()),
         fresh=fresh,
         lookback=timedelta(minutes=lookback),
+        timeout=timeout,
+        max_pages=max_pages,
+        max_answer_bytes=max_answer_mb * 1024 * 1024,
         on_bad_record=on_bad_record,
         quarantine=quarantine,
         prices=price_files or None,

@@ -11,6 +11,8 @@ import attrs
 
 from ..sdk.retry import RetryPolicy
 from .config import Config
+from .fetch import DEFAULT_MAX_BYTES
+from .reader import DEFAULT_MAX_PAGES
 
 __all__ = ["DEFAULT_LOOKBACK", "OnBadRecord", "SyncRequest"]
 
@@ -44,6 +46,10 @@ class SyncRequest:
 
     Sinks that value entries in money get `home_currency` and a price book read from the `prices`
     files (both default to the config's `[books]`).
+
+    Bounds against a server that misbehaves: `timeout` per read (and four times it for a whole
+    answer), `max_pages` a window may take (a source whose pages always bring new ids never ends),
+    and `max_answer_bytes` one answer may hold. Each stops the sync with a message, never silently.
     """
 
     source: str
@@ -63,3 +69,5 @@ class SyncRequest:
     home_currency: str | None = None
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     timeout: float = 30.0
+    max_pages: int = DEFAULT_MAX_PAGES
+    max_answer_bytes: int = DEFAULT_MAX_BYTES

@@ -298,7 +298,9 @@ def sync(
                 headers={"User-Agent": f"ledgerport/{__version__}"},
             )
         )
-        fetcher = Fetcher(client, ctx.source, request.retry, sleep, deadline=4 * request.timeout)
+        fetcher = Fetcher(
+            client, ctx.source, request.retry, sleep, deadline=4 * request.timeout, max_bytes=request.max_answer_bytes
+        )
         run_info = RunInfo(
             source=ctx.source,
             source_title=ctx.title,
@@ -318,7 +320,7 @@ def sync(
             for output in outputs:
                 if sinks[output.key].resumable:
                     store.register(output.key, held)
-        reader = WindowReader(connector, ctx, fetcher, registry, bad, progress, len(plan))
+        reader = WindowReader(connector, ctx, fetcher, registry, bad, progress, len(plan), max_pages=request.max_pages)
         for window, wanting in plan:
             entries = reader.read(window)
             targets = [(output, sinks[output.key]) for output in outputs if output.key in wanting]
