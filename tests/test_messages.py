@@ -74,3 +74,20 @@ def test_a_killed_run_never_writes_a_quarantine_line_twice(
     run(registry, url, tmp_path / "a.csv", **options)
     run(registry, url, tmp_path / "b.csv", **options)  # as the re-run of a killed one: the same window again
     assert len(quarantine.read_text().splitlines()) == 1
+
+
+@pytest.mark.parametrize("kind", ["config", "prices", "opening"])
+def test_a_file_that_is_not_text_is_named(kind: str, tmp_path: Path) -> None:
+    from ledgerport import PriceBook
+    from ledgerport.books import read_opening_lots
+    from ledgerport.engine.config import load_config
+
+    path = tmp_path / f"{kind}.bin"
+    path.write_bytes(b"date,asset\n\xff\xfe\x00broken")
+    read = {
+        "config": lambda: load_config(path),
+        "prices": lambda: PriceBook().load(path),
+        "opening": lambda: read_opening_lots(path, "USD"),
+    }[kind]
+    with pytest.raises(ConfigError, match=rf"{path} is not UTF-8 text \(byte \d+\)"):
+        read()

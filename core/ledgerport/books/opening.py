@@ -55,6 +55,8 @@ def read_opening_lots(path: str | Path, home_currency: str) -> list[OpeningLot]:
             return [_row(path, rows.line_num, row, home_currency) for row in rows]
     except OSError as exc:
         raise ConfigError(f"cannot read opening lots {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"opening lots {path} is not UTF-8 text (byte {exc.start})") from None
 
 
 def _row(path: Path, line: int, row: dict[str, str | None], home_currency: str) -> OpeningLot:

@@ -113,6 +113,8 @@ class PriceBook:
                     self._load_row(path, rows.line_num, row)
         except OSError as exc:
             raise ConfigError(f"cannot read prices file {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"prices file {path} is not UTF-8 text (byte {exc.start})") from None
 
     def _load_row(self, path: Path, line: int, row: dict[str, str | None]) -> None:
         def field(name: str) -> str:
