@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_crash_resume import RECORDS, command
+from test_crash_resume import RECORDS, command, process_env
 
 from ledgerport.testing import wait_until
 
 DEADLINE_SECONDS = 60.0
-
-
-def _env(installed_plugins: Path, state: Path) -> dict[str, str]:
-    from sample import TOKEN
-
-    return {
-        **os.environ,
-        "PYTHONPATH": str(installed_plugins),
-        "TESTEXCHANGE_TOKEN": TOKEN,
-        "LEDGERPORT_PLUGINS": "testexchange,csv",
-        "LEDGERPORT_STATE": str(state),
-    }
 
 
 def _ids(path: Path) -> list[str]:
@@ -41,7 +28,7 @@ def test_two_accounts_sync_at_the_same_time_into_one_state_file(
 ) -> None:
     from ledgerport_testexchange import rate_budget  # type: ignore[import-not-found]
 
-    env = _env(installed_plugins, tmp_path / "state.db")
+    env = process_env(installed_plugins, tmp_path / "state.db")
     url = serve(RECORDS, budget=rate_budget(size=6, period=0.1))  # slow enough for the runs to overlap
     runs = {
         name: subprocess.Popen(
@@ -72,7 +59,7 @@ def test_a_second_sync_of_the_same_output_is_refused_naming_the_first(
 ) -> None:
     from ledgerport_testexchange import rate_budget  # type: ignore[import-not-found]
 
-    env = _env(installed_plugins, tmp_path / "state.db")
+    env = process_env(installed_plugins, tmp_path / "state.db")
     url = serve(RECORDS, budget=rate_budget(size=4, period=0.1))
     first = subprocess.Popen(
         command(url, tmp_path, "a.csv"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

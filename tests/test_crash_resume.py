@@ -51,19 +51,24 @@ def command(url: str, tmp: Path, *sinks: str) -> list[str]:
     return args
 
 
+def process_env(installed_plugins: Path, state: Path) -> dict[str, str]:
+    """What a `ledgerport sync` process of these tests runs with: the test plugins, the token, a state."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(installed_plugins),
+        "TESTEXCHANGE_TOKEN": TOKEN,
+        "LEDGERPORT_PLUGINS": "testexchange,csv",
+        "LEDGERPORT_STATE": str(state),
+    }
+
+
 @pytest.mark.slow
 def test_killed_syncs_resume_to_every_entry_exactly_once(
     serve: Callable[..., str], installed_plugins: Path, tmp_path: Path
 ) -> None:
     from ledgerport_testexchange import rate_budget  # type: ignore[import-not-found]
 
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(installed_plugins),
-        "TESTEXCHANGE_TOKEN": TOKEN,
-        "LEDGERPORT_PLUGINS": "testexchange,csv",
-        "LEDGERPORT_STATE": str(tmp_path / "state.db"),
-    }
+    env = process_env(installed_plugins, tmp_path / "state.db")
     reference = subprocess.run(
         [*command(serve(RECORDS), tmp_path, "reference.csv"), "--no-state"], env=env, capture_output=True, check=True
     )
@@ -111,13 +116,7 @@ def test_sigterm_and_ctrl_c_say_what_was_committed_and_a_rerun_resumes(
 ) -> None:
     from ledgerport_testexchange import rate_budget  # type: ignore[import-not-found]
 
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(installed_plugins),
-        "TESTEXCHANGE_TOKEN": TOKEN,
-        "LEDGERPORT_PLUGINS": "testexchange,csv",
-        "LEDGERPORT_STATE": str(tmp_path / "state.db"),
-    }
+    env = process_env(installed_plugins, tmp_path / "state.db")
     url = serve(RECORDS, budget=rate_budget(size=4, period=0.1))
     output = tmp_path / "a.csv"
     for sent, status, name in ((signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "SIGINT (Ctrl-C)")):
