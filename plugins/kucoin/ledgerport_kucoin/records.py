@@ -125,13 +125,18 @@ def is_pending(record: Any) -> bool:
     return isinstance(record, Mapping) and record.get("status") == PENDING
 
 
+def _described(kind_name: str, record: Mapping[str, Any]) -> str:
+    """The row's kind, followed by its `remark` where it has one (futures and UTA rows carry it)."""
+    remark = record.get("remark")
+    return f"{kind_name} {remark}" if isinstance(remark, str) and remark else kind_name
+
+
 def futures_entry(record: Any, account: str, warned: set[str]) -> Entry:
     """A completed row of the futures ledger; its `offset` is its identity, its amount signed and exact."""
     field = _Reader(record, _id_of(record, "offset"))
     offset = field("offset", _whole)
     kind_name = field("type", _text)
     currency = field("currency", _text)
-    remark = record.get("remark")
     return Entry(
         source=SOURCE,
         account=account,
@@ -143,7 +148,7 @@ def futures_entry(record: Any, account: str, warned: set[str]) -> Entry:
         kind=kind_of(kind_name, str(offset), warned),
         category=kind_name,
         sub_account="FUTURES",
-        description=f"{kind_name} {remark}" if isinstance(remark, str) and remark else kind_name,
+        description=_described(kind_name, record),
         raw=record,
     )
 
@@ -161,7 +166,6 @@ def unified_entry(record: Any, account: str, warned: set[str]) -> Entry:
     sign = field("direction", _sign)
     amount = field("amount", _number)
     business = field("businessType", _text)
-    remark = record.get("remark")
     return Entry(
         source=SOURCE,
         account=account,
@@ -174,6 +178,6 @@ def unified_entry(record: Any, account: str, warned: set[str]) -> Entry:
         kind=kind_of(business, entry_id, warned),
         category=business,
         sub_account=field("accountType", _text),
-        description=f"{business} {remark}" if isinstance(remark, str) and remark else business,
+        description=_described(business, record),
         raw=record,
     )
