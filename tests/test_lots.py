@@ -43,7 +43,7 @@ from ledgerport.books import (
 )
 from ledgerport.errors import ConfigError, MissingPriceError
 from ledgerport.model.entry import Entry, Kind
-from ledgerport.testing import sample_entries
+from ledgerport.testing import sample_entries, sample_opening_lots, sample_prices
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lots"
 SCENARIOS: dict[str, Any] = json.loads((FIXTURES / "scenarios.json").read_text(encoding="utf-8"))["scenarios"]
@@ -451,38 +451,6 @@ def test_a_deposit_fee_is_an_expense_and_the_lot_is_what_arrived(fees: str) -> N
 # -- lots last: state, incremental runs, backfills ----------------------------------------------
 
 
-def sample_prices() -> PriceBook:
-    prices = PriceBook()
-    for day in (date(2024, 3, 1), date(2024, 3, 2)):
-        for asset, price in (
-            ("BTC", "40000"),
-            ("USDT", "1"),
-            ("ETH", "2000"),
-            ("1INCH", "0.4"),
-            ("stETH", "2100"),
-            ("KCS", "10"),
-            ("USDC", "1"),
-        ):
-            prices.add(asset, HOME, day, Rate(Decimal(price)))
-    return prices
-
-
-SAMPLE_OPENING = [
-    OpeningLot(
-        acquired=datetime(2023, 1, 5, tzinfo=UTC),
-        sub_account="MAIN",
-        asset="KCS",
-        quantity=Decimal(10),
-        cost=Decimal(55),
-    ),
-    OpeningLot(
-        acquired=datetime(2023, 2, 5, tzinfo=UTC),
-        sub_account="MAIN",
-        asset="USDC",
-        quantity=Decimal(100),
-        cost=Decimal(99),
-    ),
-]
 SETTINGS = [
     LotSettings(method=method, pool=pool, fees=fees)  # type: ignore[arg-type]
     for method in ("fifo", "lifo", "hifo", "average")
@@ -498,13 +466,13 @@ def _describe(settings: LotSettings) -> str:
 @pytest.mark.parametrize("settings", SETTINGS, ids=_describe)
 def test_three_incremental_parts_with_the_state_saved_equal_one_pass(settings: LotSettings) -> None:
     entries = sample_entries()
-    whole = LotBook(settings, sample_prices(), opening=SAMPLE_OPENING)
+    whole = LotBook(settings, sample_prices(), opening=sample_opening_lots())
     expected = whole.apply(entries)
     state: dict[str, Any] | None = None
     got: list[Booking] = []
     assert entries[2].timestamp < entries[3].timestamp and entries[8].timestamp < entries[9].timestamp
     for part in (entries[:3], entries[3:9], entries[9:]):
-        book = LotBook(settings, sample_prices(), opening=SAMPLE_OPENING if state is None else (), state=state)
+        book = LotBook(settings, sample_prices(), opening=sample_opening_lots() if state is None else (), state=state)
         got += book.apply(part)
         state = json.loads(json.dumps(book.state()))
     assert got == expected
@@ -517,7 +485,7 @@ def test_every_trade_balances_in_money(settings: LotSettings) -> None:
     """Double entry at cost: what the lots opened cost, plus the fees expensed, plus the home currency
     that moved, equals the proceeds of what was disposed; so a journal writing these figures balances."""
     entries = [e for e in sample_entries() if e.group_id != "t3"]
-    bookings = LotBook(settings, sample_prices(), opening=SAMPLE_OPENING).apply(entries)
+    bookings = LotBook(settings, sample_prices(), opening=sample_opening_lots()).apply(entries)
     groups = {e.group_id for e in entries if e.group_id}
     assert groups == {"t1", "t2"}
     for group in groups:
@@ -532,7 +500,7 @@ def test_every_trade_balances_in_money(settings: LotSettings) -> None:
 
 def test_a_backfill_before_the_last_disposal_is_refused() -> None:
     entries = sample_entries()
-    book = LotBook(LotSettings(), sample_prices(), opening=SAMPLE_OPENING)
+    book = LotBook(LotSettings(), sample_prices(), opening=sample_opening_lots())
     book.apply(entries[:5])
     late = _entry("late", entries[1].timestamp, "MAIN", "BTC", Decimal(1), Kind.DEPOSIT)
     with pytest.raises(BackfillError, match=r"entry late .*before the last disposal of BTC"):

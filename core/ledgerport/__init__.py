@@ -20,6 +20,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "Connector",
+    "CostBooks",
     "DemoSource",
     "Entry",
     "FileSink",
@@ -28,8 +29,12 @@ __all__ = [
     "JournalTextSink",
     "Kind",
     "LedgerportError",
+    "Lot",
+    "LotChange",
+    "LotSettings",
     "MissingPriceError",
     "NoSettings",
+    "OpenLot",
     "Page",
     "PageRequest",
     "PluginError",
@@ -109,6 +114,11 @@ _HOMES = {
     "TransientError": "errors",
     "hookimpl": "sdk.hookspecs",
     "Chart": "books",
+    "CostBooks": "books",
+    "Lot": "books",
+    "LotChange": "books",
+    "LotSettings": "books",
+    "OpenLot": "books",
     "JournalBuilder": "books",
     "Posting": "books",
     "Transaction": "books",
@@ -158,7 +168,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .books import Chart, JournalBuilder, Posting, Transaction
+    from .books import Chart, CostBooks, JournalBuilder, Lot, LotChange, LotSettings, OpenLot, Posting, Transaction
     from .books.prices import PriceBook, Rate
     from .engine.config import Config
     from .engine.holdings import Reconciled

@@ -6,6 +6,7 @@ Nothing here knows a file format; `ledgerport.sdk` builds the sinks on top of it
 from .balances import BalanceTracker
 from .builder import JournalBuilder
 from .chart import Chart, account_component
+from .costing import CostBooks
 from .lots import (
     Acquisition,
     BackfillError,
@@ -14,7 +15,9 @@ from .lots import (
     Expense,
     Lot,
     LotBook,
+    LotChange,
     LotError,
+    LotEvent,
     LotSettings,
     LotUse,
     Move,
@@ -31,12 +34,15 @@ __all__ = [
     "BalanceTracker",
     "Booking",
     "Chart",
+    "CostBooks",
     "Disposal",
     "Expense",
     "JournalBuilder",
     "Lot",
     "LotBook",
+    "LotChange",
     "LotError",
+    "LotEvent",
     "LotSettings",
     "LotUse",
     "Move",

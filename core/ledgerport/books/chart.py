@@ -57,11 +57,18 @@ class Chart:
 
     The counterpart of an entry is chosen by its source category (bizType, eventType) if the user
     mapped it, else by its kind. `assets` moves one asset's holdings elsewhere (say, to cold storage).
+
+    With cost basis on, `gains` takes the realized gains, `unrealized` a period-end revaluation to
+    fair value (QuickBooks `--fair-value-at`), and `income`, when set, all income in kind at its
+    fair value (else the kind's account: rewards, interest).
     """
 
     holdings: str = "Assets:{source}:{sub_account}"
     fees: str = "Expenses:Fees:{source}"
     opening: str = "Equity:Opening-Balances"
+    gains: str = "Income:Realized-Gains"
+    unrealized: str = "Income:Unrealized-Gains"
+    income: str | None = None
     kinds: dict[str, str] = attrs.field(factory=dict, converter=_with_default_kinds)
     categories: dict[str, str] = attrs.Factory(dict)
     assets: dict[str, str] = attrs.Factory(dict)
@@ -79,6 +86,19 @@ class Chart:
 
     def fee(self, entry: Entry, source_title: str) -> str:
         return self._fill(self.fees, entry, source_title)
+
+    def gain(self, entry: Entry, source_title: str) -> str:
+        return self._fill(self.gains, entry, source_title)
+
+    def revaluation(self, entry: Entry, source_title: str) -> str:
+        return self._fill(self.unrealized, entry, source_title)
+
+    def opening_balance(self, entry: Entry, source_title: str) -> str:
+        return self._fill(self.opening, entry, source_title)
+
+    def earned(self, entry: Entry, source_title: str) -> str:
+        """Where income in kind goes: the `income` template when set, else the entry's counterpart."""
+        return self._fill(self.income, entry, source_title) if self.income else self.counterpart(entry, source_title)
 
     def counterpart(self, entry: Entry, source_title: str) -> str:
         if entry.kind is Kind.ADJUSTMENT and OPENING_TAG in entry.tags:

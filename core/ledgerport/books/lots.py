@@ -42,7 +42,9 @@ __all__ = [
     "FeeMode",
     "Lot",
     "LotBook",
+    "LotChange",
     "LotError",
+    "LotEvent",
     "LotSettings",
     "LotUse",
     "Method",
@@ -106,7 +108,9 @@ class LotSettings:
 @attrs.frozen(kw_only=True)
 class Lot:
     """A quantity acquired at one time for one cost. `seq` orders lots acquired at the same instant;
-    a piece split off a lot keeps its id, time and seq, so FIFO after a transfer still sees the original."""
+    a piece split off a lot keeps its id, time and seq, so FIFO after a transfer still sees the original.
+    `uid` tells the lots of one pool apart: a piece that arrives in another holding gets a new one,
+    so two pieces of one lot moved to the same holding stay two lots."""
 
     lot_id: str
     holding: str
@@ -115,6 +119,7 @@ class Lot:
     cost: Decimal
     acquired: datetime
     seq: int
+    uid: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -125,6 +130,7 @@ class Lot:
             "cost": format_decimal(self.cost),
             "acquired": self.acquired.isoformat(),
             "seq": self.seq,
+            "uid": self.uid,
         }
 
     @classmethod
@@ -137,6 +143,7 @@ class Lot:
             cost=Decimal(data["cost"]),
             acquired=datetime.fromisoformat(data["acquired"]),
             seq=int(data["seq"]),
+            uid=int(data.get("uid", data["seq"])),
         )
 
 
@@ -154,7 +161,9 @@ class LotUse:
 class Acquisition:
     """A lot opened at `when` (an opening lot keeps its own `acquired` date). `origin`: trade, income,
     loan, deposit (at fair value), opening (from the opening-lots file), missing (a zero-cost lot for
-    a shortfall). Income's cost is the income."""
+    a shortfall). Income's cost is the income. `prior` marks a lot the holding held before the entry
+    (an opening lot or a zero-cost lot a disposal needed): books write it as its own opening
+    transaction just before the one that uses it."""
 
     entry_ids: tuple[str, ...]
     when: datetime
@@ -165,6 +174,7 @@ class Acquisition:
     origin: str
     lot_id: str
     acquired: datetime
+    prior: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -203,16 +213,40 @@ class Move:
 
 @attrs.frozen(kw_only=True)
 class Expense:
-    """A fee (or interest paid) at its fair value, booked as an expense rather than into a lot."""
+    """A fee (or interest paid) at its fair value, booked as an expense rather than into a lot.
+    `fee` is False when the entry itself is the spending (a fee or interest entry), True for the
+    fee part of another entry."""
 
     entry_ids: tuple[str, ...]
     when: datetime
     asset: str
     quantity: Decimal
     value: Decimal
+    fee: bool = True
 
 
 Booking = Acquisition | Disposal | Move | Expense
+
+
+@attrs.frozen(kw_only=True)
+class LotChange:
+    """One lot of a holding as it was before an event and as it is after (None: not there).
+
+    What a book that keeps lots itself (beancount) writes: a lot taken whole, a lot opened, or a lot
+    that is now smaller (or, in an average pool, larger) at its new cost.
+    """
+
+    before: Lot | None
+    after: Lot | None
+
+
+@attrs.frozen(kw_only=True)
+class LotEvent:
+    """What one event (a trade's legs, or one entry) booked, and how it changed the pools' lots."""
+
+    entry_ids: tuple[str, ...]
+    bookings: tuple[Booking, ...]
+    changes: tuple[LotChange, ...]
 
 
 @attrs.frozen(kw_only=True)
@@ -310,6 +344,7 @@ class LotBook:
         self._last_out: dict[str, datetime] = {}
         self._warned: set[str] = set()
         self._seq = 0
+        self._log: dict[tuple[str, str, int], list[Lot | None]] = {}
         self._opening: list[OpeningLot] = sorted(opening, key=lambda o: (o.acquired, o.line))
         if state is not None:
             self._restore(state)
@@ -413,9 +448,13 @@ class LotBook:
     # -- applying entries --------------------------------------------------------------------
 
     def apply(self, entries: Sequence[Entry]) -> list[Booking]:
-        """The bookings of one window's entries, in time order. The legs of a trade (one group id)
-        are one event; at one instant a transfer out goes before the rest, so its lots are in
-        transit when the matching transfer in arrives."""
+        """The bookings of one window's entries, in time order (see `apply_events`)."""
+        return [booking for event in self.apply_events(entries) for booking in event.bookings]
+
+    def apply_events(self, entries: Sequence[Entry]) -> list[LotEvent]:
+        """The events of one window's entries, in time order, each with its bookings and lot changes.
+        The legs of a trade (one group id) are one event; at one instant a transfer out goes before
+        the rest, so its lots are in transit when the matching transfer in arrives."""
         groups: dict[str, list[Entry]] = {}
         events: list[list[Entry]] = []
         for entry in entries:
@@ -431,15 +470,31 @@ class LotBook:
             sending = len(event) == 1 and self._own(event[0]) and event[0].amount < 0
             return (max(e.timestamp for e in event), 0 if sending else 1)
 
-        bookings: list[Booking] = []
+        done: list[LotEvent] = []
         with exact():
             for event in sorted(events, key=order):
                 self._guard(event)
-                if len(event) > 1 or (event[0].kind is Kind.TRADE and not self._own(event[0])):
-                    bookings += self._trade(event)
-                else:
-                    bookings += self._single(event[0])
-        return bookings
+                self._log = {}
+                bookings = self._trade(event) if self.is_trade(event) else self._single(event[0])
+                changes = tuple(LotChange(before=b, after=a) for b, a in self._log.values() if b != a)
+                done.append(
+                    LotEvent(entry_ids=tuple(e.entry_id for e in event), bookings=tuple(bookings), changes=changes)
+                )
+        return done
+
+    def is_trade(self, event: Sequence[Entry]) -> bool:
+        """Whether an event's entries are one trade: several legs, or a trade entry that is no own transfer."""
+        return len(event) > 1 or (event[0].kind is Kind.TRADE and not self._own(event[0]))
+
+    def _record(self, before: Lot | None, after: Lot | None) -> None:
+        """Keeps, per lot, how it was before the event and how it is now."""
+        lot = before or after
+        assert lot is not None
+        key = (lot.holding, lot.asset, lot.uid)
+        if key in self._log:
+            self._log[key][1] = after
+        else:
+            self._log[key] = [before, after]
 
     def _guard(self, event: list[Entry]) -> None:
         when = max(e.timestamp for e in event)
@@ -473,8 +528,19 @@ class LotBook:
     def _open(self, holding: str, asset: str, lot_id: str, quantity: Decimal, cost: Decimal, when: datetime) -> Lot:
         self._seq += 1
         return Lot(
-            lot_id=lot_id, holding=holding, asset=asset, quantity=quantity, cost=cost, acquired=when, seq=self._seq
+            lot_id=lot_id,
+            holding=holding,
+            asset=asset,
+            quantity=quantity,
+            cost=cost,
+            acquired=when,
+            seq=self._seq,
+            uid=self._seq,
         )
+
+    def _uid(self) -> int:
+        self._seq += 1
+        return self._seq
 
     def _add(self, lot: Lot) -> None:
         """Into its pool; an average pool is one lot, so the new quantity and cost are added to it."""
@@ -487,8 +553,10 @@ class LotBook:
                 cost=held.cost + lot.cost,
                 acquired=min(held.acquired, lot.acquired),
             )
+            self._record(held, pool[0])
         else:
             pool.append(lot)
+            self._record(None, lot)
 
     def _ordered(self, lots: list[Lot]) -> list[Lot]:
         method = self.settings.method
@@ -498,9 +566,10 @@ class LotBook:
             return sorted(lots, key=lambda lot: (-Fraction(lot.cost) / Fraction(lot.quantity), lot.acquired, lot.seq))
         return sorted(lots, key=lambda lot: (lot.acquired, lot.seq))
 
-    def _cut(self, lots: list[Lot], quantity: Decimal) -> tuple[list[Lot], Decimal]:
+    def _cut(self, lots: list[Lot], quantity: Decimal, *, pool: bool = True) -> tuple[list[Lot], Decimal]:
         """Takes up to `quantity` from `lots` (in method order), splitting the last lot it touches;
-        returns the pieces taken and what is still missing. `lots` keeps what is left."""
+        returns the pieces taken and what is still missing. `lots` keeps what is left. Cuts from a
+        pool (not from lots in transit) are recorded as the event's lot changes."""
         taken: list[Lot] = []
         missing = quantity
         for lot in self._ordered(lots):
@@ -511,10 +580,13 @@ class LotBook:
             if part == lot.quantity:
                 del lots[index]
                 taken.append(lot)
+                rest = None
             else:
                 cost = _ratio(lot.cost, part, lot.quantity, self.settings.places)
                 taken.append(attrs.evolve(lot, quantity=part, cost=cost))
-                lots[index] = attrs.evolve(lot, quantity=lot.quantity - part, cost=lot.cost - cost)
+                rest = lots[index] = attrs.evolve(lot, quantity=lot.quantity - part, cost=lot.cost - cost)
+            if pool:
+                self._record(lot, rest)
             missing -= part
         return taken, missing
 
@@ -551,7 +623,9 @@ class LotBook:
         if missing:
             extra, missing = self._from_opening(entry, asset, missing, holding)
             taken += extra
-            opened += [self._acquired(entry, lot, "opening") for lot in extra]
+            for lot in extra:
+                self._record(lot, None)
+                opened.append(self._acquired(entry, lot, "opening", prior=True))
         if missing:
             where = self._holding(entry)
             if self.settings.on_missing_lots == "error":
@@ -563,7 +637,8 @@ class LotBook:
                 )
             lot = self._open(holding, asset, f"{entry.entry_id}:missing", missing, _ZERO, when)
             taken.append(lot)
-            opened.append(self._acquired(entry, lot, "missing"))
+            self._record(lot, None)
+            opened.append(self._acquired(entry, lot, "missing", prior=True))
             self._warn(
                 f"missing:{where}:{asset}",
                 f"{where}: {format_decimal(missing)} {asset} left without lots at {when.isoformat()} "
@@ -573,7 +648,9 @@ class LotBook:
         self._last_out[asset] = when if last is None else max(last, when)
         return taken, opened
 
-    def _acquired(self, entry: Entry, lot: Lot, origin: str, ids: tuple[str, ...] | None = None) -> Acquisition:
+    def _acquired(
+        self, entry: Entry, lot: Lot, origin: str, ids: tuple[str, ...] | None = None, *, prior: bool = False
+    ) -> Acquisition:
         return Acquisition(
             entry_ids=ids or (entry.entry_id,),
             when=entry.timestamp,
@@ -584,6 +661,7 @@ class LotBook:
             origin=origin,
             lot_id=lot.lot_id,
             acquired=lot.acquired,
+            prior=prior,
         )
 
     def _acquire(
@@ -629,11 +707,11 @@ class LotBook:
         return [*opened, disposal]
 
     def _spend_fee(
-        self, entry: Entry, asset: str, quantity: Decimal, value: Decimal, ids: tuple[str, ...]
+        self, entry: Entry, asset: str, quantity: Decimal, value: Decimal, ids: tuple[str, ...], *, fee: bool = True
     ) -> list[Booking]:
         """A fee paid in an asset: its units are disposed at their fair value, and that value is an expense."""
         when = entry.timestamp
-        expense = Expense(entry_ids=ids, when=when, asset=asset, quantity=quantity, value=value)
+        expense = Expense(entry_ids=ids, when=when, asset=asset, quantity=quantity, value=value, fee=fee)
         if asset == self.settings.home_currency:
             return [expense]
         return [*self._dispose(entry, asset, quantity, value, when, ids, fee=True), expense]
@@ -650,7 +728,7 @@ class LotBook:
         if entry.amount < 0:
             if entry.kind in _SPENT:
                 spent = -entry.amount
-                return self._spend_fee(entry, entry.asset, spent, self._fair(entry.asset, spent, day), ids)
+                return self._spend_fee(entry, entry.asset, spent, self._fair(entry.asset, spent, day), ids, fee=False)
             proceeds = self._fair(entry.asset, -principal, day)
             if self.settings.fees == "basis" or not entry.fee:
                 return self._dispose(entry, entry.asset, -entry.amount, proceeds, when, ids)
@@ -723,22 +801,24 @@ class LotBook:
         return bookings
 
     def _receive(self, entry: Entry) -> list[Booking]:
-        """An own-account transfer in takes lots in transit: the batch of the same quantity if one is
-        waiting, else the oldest batches. What no batch covers came from outside (a deposit)."""
+        """An own-account transfer in takes lots in transit: the latest batch of the same quantity if
+        one is waiting (the send a journal pairs it with), else the oldest batches. What no batch covers
+        came from outside (a deposit). Arriving pieces are new lots of this holding (a new `uid`)."""
         gross = entry.amount + entry.fee
         batches = [b for b in self._transit if b.asset == entry.asset]
-        batches.sort(key=lambda b: b.quantity != gross)
+        same = [b for b in batches if b.quantity == gross][-1:]
+        batches = same + [b for b in batches if not any(b is x for x in same)]
         arrived: list[Lot] = []
         missing = gross
         holding = self._where(entry)
         for batch in batches:
             if not missing:
                 break
-            pieces, _ = self._cut(batch.lots, min(missing, batch.quantity))
+            pieces, _ = self._cut(batch.lots, min(missing, batch.quantity), pool=False)
             batch.quantity -= sum((p.quantity for p in pieces), _ZERO)
             if not batch.lots:
                 self._transit.remove(batch)
-            arrived += [attrs.evolve(p, holding=holding) for p in pieces]
+            arrived += [attrs.evolve(p, holding=holding, uid=self._uid()) for p in pieces]
             missing -= sum((p.quantity for p in pieces), _ZERO)
         for lot in arrived:
             self._add(lot)

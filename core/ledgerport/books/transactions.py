@@ -8,6 +8,7 @@ from decimal import Decimal
 import attrs
 
 from ..model.entry import Kind
+from .lots import LotChange
 
 __all__ = ["Posting", "Transaction"]
 
@@ -27,10 +28,18 @@ class Posting:
     price: Decimal | None = None
     price_commodity: str | None = None
     balance: Decimal | None = None
+    cost: Decimal | None = None
+    cost_commodity: str | None = None
+    value: Decimal | None = None
+    gain: Decimal | None = None
+    lot_ids: tuple[str, ...] = ()
+    lots: tuple[LotChange, ...] = ()
 
     @property
     def weight(self) -> tuple[str, Decimal]:
         """What the posting contributes to the transaction's balance, and in which commodity."""
+        if self.cost is not None and self.cost_commodity is not None:
+            return (self.cost_commodity, self.cost)
         if self.price is None or self.price_commodity is None:
             return (self.commodity, self.quantity)
         return (self.price_commodity, self.price if self.quantity >= 0 else -self.price)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..books.chart import Chart
+from ..books.lots import LotSettings, OpenLot
 from ..books.prices import PriceBook
 from ..model.entry import Entry
 from .connector import NoSettings
@@ -26,6 +28,12 @@ class RunInfo:
     A sink that writes values in money converts into `home_currency` with `prices`; the engine fills
     the book before each window reaches the sinks. `replace` is set when the user asked to write the
     outputs anew (`--fresh`): only then may a sink replace an existing file it holds no checkpoint for.
+
+    `cost_basis` is set when the books are kept at cost (`--cost-basis`): the transactions a journal
+    sink receives are then already costed by the core (`Posting.cost`, `gain`, `lots`, and a gain
+    posting to the chart's `gains` account), and `write_lots` receives the open lots after each
+    window. `chart` is the run's chart of accounts, for a sink that posts to one of its accounts
+    itself (a period-end revaluation).
     """
 
     source: str
@@ -36,6 +44,8 @@ class RunInfo:
     home_currency: str = "USD"
     prices: PriceBook = attrs.Factory(PriceBook)
     replace: bool = False
+    cost_basis: LotSettings | None = None
+    chart: Chart = attrs.Factory(Chart)
 
 
 class Sink(abc.ABC):
@@ -60,6 +70,10 @@ class Sink(abc.ABC):
 
     def write_transactions(self, transactions: Sequence[Transaction]) -> None:
         """Receives each window's transactions when `needs_transactions` is set."""
+
+    def write_lots(self, lots: Sequence[OpenLot]) -> None:
+        """With cost basis on, receives the open lots after each window (a sink that keeps its own
+        table of them replaces it); called after `write_transactions`, before `commit`."""
 
     @abc.abstractmethod
     def commit(self) -> Any: ...

@@ -17,14 +17,14 @@ import shutil
 import subprocess
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..books import Chart, JournalBuilder
-from ..books.prices import PriceBook
+from ..books import Chart, CostBooks, JournalBuilder, LotSettings, OpeningLot
+from ..books.prices import PriceBook, Rate
 from ..model.entry import Entry, Kind
 from ..sdk.sink import RunInfo, SinkType
 from .conformance import ConformanceTarget, ConnectorConformance
@@ -40,6 +40,8 @@ __all__ = [
     "ledger",
     "run_sink",
     "sample_entries",
+    "sample_opening_lots",
+    "sample_prices",
     "wait_until",
 ]
 
@@ -126,6 +128,44 @@ def sample_entries(source: str = "demo", account: str = "main") -> list[Entry]:
     ]
 
 
+def sample_prices(home_currency: str = "USD") -> PriceBook:
+    """Prices in `home_currency` for every asset of `sample_entries()` on both of its days, so its
+    books can be kept at cost."""
+    prices = PriceBook()
+    for day in (_START.date(), _START.date() + timedelta(days=1)):
+        for asset, price in (
+            ("BTC", "40000"),
+            ("USDT", "1"),
+            ("ETH", "2000"),
+            ("1INCH", "0.4"),
+            ("stETH", "2100"),
+            ("KCS", "10"),
+            ("USDC", "1"),
+        ):
+            prices.add(asset, home_currency, day, Rate(Decimal(price)))
+    return prices
+
+
+def sample_opening_lots() -> list[OpeningLot]:
+    """What `sample_entries()`'s holdings that predate its range cost (KCS and USDC in MAIN)."""
+    return [
+        OpeningLot(
+            acquired=datetime(2023, 1, 5, tzinfo=UTC),
+            sub_account="MAIN",
+            asset="KCS",
+            quantity=Decimal(10),
+            cost=Decimal(55),
+        ),
+        OpeningLot(
+            acquired=datetime(2023, 2, 5, tzinfo=UTC),
+            sub_account="MAIN",
+            asset="USDC",
+            quantity=Decimal(100),
+            cost=Decimal(99),
+        ),
+    ]
+
+
 def run_sink(
     sink_type: SinkType,
     target: Path,
@@ -136,10 +176,13 @@ def run_sink(
     settings: Any = None,
     prices: PriceBook | None = None,
     home_currency: str = "USD",
+    cost_basis: LotSettings | None = None,
+    opening: Sequence[OpeningLot] = (),
 ) -> Any:
     """Feeds `entries` to a sink as the engine would, one day a window, and reopens the sink at its
     checkpoint for every window, as consecutive runs do; `prices` learns each window's trades before
-    the sink sees them. Returns the last checkpoint."""
+    the sink sees them. With `cost_basis`, the transactions are costed and the open lots handed over
+    as the engine does, the lot state carried from window to window. Returns the last checkpoint."""
     days = sorted({e.timestamp.date() for e in entries})
     first, last = days[0], days[-1]
     run = RunInfo(
@@ -150,16 +193,24 @@ def run_sink(
         until=datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC),
         home_currency=home_currency,
         prices=prices or PriceBook(),
+        cost_basis=cost_basis,
+        chart=chart or Chart(),
     )
-    builder = JournalBuilder(chart or Chart(), source_title)
+    builder = JournalBuilder(run.chart, source_title)
     checkpoint = None
+    lots: dict[str, Any] | None = None
     for day in days:
         window = [e for e in entries if e.timestamp.date() == day]
         transactions = builder.build(window)
         run.prices.learn(transactions)
         sink = sink_type.open(str(target), run, settings, checkpoint)
         sink.write_entries(window)
-        if sink.needs_transactions:
+        if sink.needs_transactions and cost_basis is not None:
+            books = CostBooks(cost_basis, run.prices, run.chart, source_title, opening=opening, state=lots)
+            sink.write_transactions(books.cost(window, transactions))
+            sink.write_lots(books.open_lots())
+            lots = books.state()
+        elif sink.needs_transactions:
             sink.write_transactions(transactions)
         checkpoint = sink.commit()
         sink.close()
