@@ -62,6 +62,27 @@ def test_state_merges_committed_windows_and_keeps_checkpoints(tmp_path: Path) ->
         assert (store.checkpoint(key), store.covered(key)) == (None, [])
 
 
+def test_a_version_2_state_file_gains_the_lots_column_and_keeps_what_it_held(tmp_path: Path) -> None:
+    """Version 3 keeps each output's lots (books at cost); a file of version 2 is migrated in place."""
+    import sqlite3
+
+    key = OutputKey("s", "a", "csv:/x")
+    with StateStore(tmp_path / "s.db") as store:
+        store.claim([key])
+        store.register(key, {"source": "s"})
+        store.commit(w(0, 1), [Committed(key, {"offset": 10}, [])], settled=SINCE + 100 * DAY)
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        db.execute("ALTER TABLE outputs DROP COLUMN lots")
+        db.execute("PRAGMA user_version = 2")
+    with StateStore(tmp_path / "s.db") as store:
+        assert (store.checkpoint(key), store.covered(key), store.lots(key)) == ({"offset": 10}, [w(0, 1)], None)
+        store.claim([key])
+        store.commit(w(1, 2), [Committed(key, {"offset": 20}, [], lots={"version": 1})], settled=SINCE + 100 * DAY)
+        assert store.lots(key) == {"version": 1}
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
+
+
 def test_the_newest_stretch_fetched_within_the_lookback_is_remembered(tmp_path: Path) -> None:
     key = OutputKey("s", "a", "csv:/x")
     with StateStore(tmp_path / "s.db") as store:

@@ -275,6 +275,28 @@ def check_names(ctx: click.Context, registry: Any, source: str | None, sinks: tu
 )
 @click.option("--home-currency", metavar="CODE", help="The currency values are written in. Default: [books], else USD.")
 @click.option(
+    "--cost-basis",
+    type=click.Choice(["none", "fifo", "lifo", "hifo", "average"]),
+    help="Keep the journals at cost with realized gains, lots consumed by this method. "
+    "Default: [books] cost_basis, else none (quantities only).",
+)
+@click.option(
+    "--lot-pool",
+    type=click.Choice(["wallet", "universal"]),
+    help="Lots per holding (wallet) or per asset across every holding (universal). Default: [books], else wallet.",
+)
+@click.option(
+    "--on-missing-lots",
+    type=click.Choice(["error", "zero"]),
+    help="Selling more than the lots hold: stop (error), or take a zero-cost lot with a warning. Default: error.",
+)
+@click.option(
+    "--opening-lots",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="CSV of what holdings cost before the books begin (date,sub_account,asset,quantity,cost,currency).",
+)
+@click.option(
     "--json",
     "as_json",
     is_flag=True,
@@ -313,6 +335,10 @@ def sync(
     quarantine: str,
     price_files: tuple[str, ...],
     home_currency: str | None,
+    cost_basis: str | None,
+    lot_pool: str | None,
+    on_missing_lots: str | None,
+    opening_lots: str | None,
     as_json: bool,
     dry_run: bool,
     json_file: str | None,
@@ -351,6 +377,10 @@ def sync(
         quarantine=quarantine,
         prices=price_files or None,
         home_currency=home_currency,
+        cost_basis=cost_basis,
+        lot_pool=lot_pool,
+        on_missing_lots=on_missing_lots,
+        opening_lots=opening_lots,
     )
     obj = ctx.obj
     write_json = json_destination(as_json, json_file, sinks)

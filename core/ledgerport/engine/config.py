@@ -107,14 +107,22 @@ converter = _make_converter()
 
 @attrs.frozen
 class Books:
-    """`[books]`: the money the books are kept in, and the price files that value everything else in it.
+    """`[books]`: the money the books are kept in, the price files that value everything else in it,
+    and whether the journals are kept at cost: `cost_basis` (`none`, `fifo`, `lifo`, `hifo`,
+    `average`), `lot_pool`, `fees`, `on_missing_lots` and the `opening_lots` CSV.
 
-    `--home-currency` and `--prices` on the command line replace these.
+    The command line's `--home-currency`, `--prices`, `--cost-basis`, `--lot-pool`,
+    `--on-missing-lots` and `--opening-lots` replace these.
     """
 
     home_currency: str = "USD"
     prices: tuple[str, ...] = ()
     max_age_days: int = DEFAULT_MAX_AGE_DAYS
+    cost_basis: str = "none"
+    lot_pool: str = "wallet"
+    fees: str = "basis"
+    on_missing_lots: str = "error"
+    opening_lots: str | None = None
 
 
 @attrs.frozen

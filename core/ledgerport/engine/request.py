@@ -47,6 +47,9 @@ class SyncRequest:
     Sinks that value entries in money get `home_currency` and a price book read from the `prices`
     files (both default to the config's `[books]`).
 
+    `cost_basis` (a method, or `none`), `lot_pool`, `fees`, `on_missing_lots` and `opening_lots`
+    keep the journals at cost (see docs/cost-basis.md); each defaults to the config's `[books]`.
+
     Bounds against a server that misbehaves: `timeout` per read (and four times it for a whole
     answer), `max_pages` a window may take (a source whose pages always bring new ids never ends),
     and `max_answer_bytes` one answer may hold. Each stops the sync with a message, never silently.
@@ -67,6 +70,11 @@ class SyncRequest:
     quarantine: str | Path = "ledgerport-quarantine.jsonl"
     prices: tuple[str | Path, ...] | None = attrs.field(default=None, converter=_paths)
     home_currency: str | None = None
+    cost_basis: str | None = None
+    lot_pool: str | None = None
+    fees: str | None = None
+    on_missing_lots: str | None = None
+    opening_lots: str | Path | None = None
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     timeout: float = 30.0
     max_pages: int = DEFAULT_MAX_PAGES

@@ -36,7 +36,7 @@ from ..sdk.paging import Window
 
 __all__ = ["Committed", "OutputKey", "OutputRecord", "StateStore", "Unsettled", "default_state_path"]
 
-_VERSION = 2
+_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outputs (
     id INTEGER PRIMARY KEY,
@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS outputs (
     checkpoint TEXT,
     settled_us INTEGER,
     books TEXT,
+    lots TEXT,
     UNIQUE (source, account, sink)
 );
 CREATE TABLE IF NOT EXISTS windows (
@@ -111,12 +112,14 @@ class Unsettled:
 @attrs.frozen
 class Committed:
     """What one window did to one output: its new checkpoint, the entries written as (id, time), and
-    what its books hold per holding since (`holdings.Holdings.state()`)."""
+    what its books hold per holding since (`holdings.Holdings.state()`), and with books at cost, its
+    lots (`books.CostBooks.state()`)."""
 
     key: OutputKey
     checkpoint: Any
     entries: Sequence[tuple[str, datetime]]
     books: Mapping[str, Any] | None = None
+    lots: Mapping[str, Any] | None = None
 
 
 @attrs.frozen
@@ -179,6 +182,13 @@ class StateStore:
             )
         if version > _VERSION:
             raise StateError(f"the state file {self.path} was written by a newer ledgerport (version {version})")
+        if version == 2:  # version 3 keeps each output's lots (books at cost) beside its checkpoint
+            with self._transaction():
+                if (
+                    self._db.execute("PRAGMA user_version").fetchone()[0] == 2
+                ):  # not migrated by another process meanwhile
+                    self._db.execute("ALTER TABLE outputs ADD COLUMN lots TEXT")
+                    self._db.execute(f"PRAGMA user_version = {_VERSION}")
         if version == 0:
             self._db.execute(f"PRAGMA user_version = {_VERSION}")
 
@@ -238,6 +248,11 @@ class StateStore:
         row = self._row(key, "books")
         return None if row is None or row[0] is None else json.loads(row[0])
 
+    def lots(self, key: OutputKey) -> Any:
+        """The output's lots as last committed (None: not kept at cost, or a fresh output)."""
+        row = self._row(key, "lots")
+        return None if row is None or row[0] is None else json.loads(row[0])
+
     def save_books(self, key: OutputKey, books: Mapping[str, Any]) -> None:
         """Keeps what a reconciliation learnt (opening balances derived from the source's balances)."""
         with self._transaction():
@@ -288,8 +303,14 @@ class StateStore:
                     "SELECT coalesce(max(end_us), 0) FROM windows WHERE output_id = ?", (output_id,)
                 ).fetchone()[0] <= _us(window.end)
                 self._db.execute(
-                    "UPDATE outputs SET checkpoint = ?, books = coalesce(?, books) WHERE id = ?",
-                    (json.dumps(item.checkpoint), None if item.books is None else json.dumps(item.books), output_id),
+                    "UPDATE outputs SET checkpoint = ?, books = coalesce(?, books), lots = coalesce(?, lots) "
+                    "WHERE id = ?",
+                    (
+                        json.dumps(item.checkpoint),
+                        None if item.books is None else json.dumps(item.books),
+                        None if item.lots is None else json.dumps(item.lots),
+                        output_id,
+                    ),
                 )
                 self._db.execute(
                     "INSERT OR REPLACE INTO windows VALUES (?, ?, ?, ?, ?)",

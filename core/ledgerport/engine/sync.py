@@ -15,7 +15,7 @@ import attrs
 import httpx
 
 from .. import __version__
-from ..books import JournalBuilder, PriceBook
+from ..books import JournalBuilder, LotSettings, OpeningLot, PriceBook
 from ..books.transactions import Transaction
 from ..errors import ConfigError
 from ..model.entry import Entry
@@ -23,6 +23,7 @@ from ..sdk.connector import Connector, SyncContext
 from ..sdk.paging import Window
 from ..sdk.sink import RunInfo, Sink, SinkType
 from .config import Books, Config, build_settings, load_config, parse_assignments
+from .costs import Lanes, check_kept_alike, lot_settings, opening_lots
 from .coverage import gaps, segments
 from .fetch import Fetcher
 from .holdings import Holdings, Reconciled, reconcile
@@ -279,6 +280,9 @@ def sync(
     held = identity(ctx, connector.settings)
     book = _price_book(config.books, request.prices, registry)
     builder = JournalBuilder(config.journal, ctx.title)
+    home_currency = request.home_currency or config.books.home_currency
+    at_cost = lot_settings(request, config.books, home_currency)
+    opening = opening_lots(request, config.books, at_cost)
     written = {output.spec: 0 for output in outputs}
     bad = Quarantine(request.quarantine) if request.on_bad_record == "skip" else None
     with contextlib.ExitStack() as stack:
@@ -307,14 +311,17 @@ def sync(
             account=ctx.account,
             since=since or until,
             until=until,
-            home_currency=request.home_currency or config.books.home_currency,
+            home_currency=home_currency,
             prices=book,
             replace=request.fresh,
+            cost_basis=at_cost,
+            chart=config.journal,
         )
         sinks = stack.enter_context(_open_sinks(outputs, run_info, store))
         history = _History(connector, fetcher)
         needs = _needs(outputs, sinks, store, since, until, history.start)
         ledgers = {o.key: Holdings(store.books(o.key) if store and sinks[o.key].resumable else None) for o in outputs}
+        lanes = _lanes(outputs, sinks, store, at_cost, book, config, ctx.title, opening)
         plan = _plan(connector, needs)
         if store:
             for output in outputs:
@@ -324,7 +331,7 @@ def sync(
         for window, wanting in plan:
             entries = reader.read(window)
             targets = [(output, sinks[output.key]) for output in outputs if output.key in wanting]
-            delivered = _deliver(window, entries, targets, needs, builder, book)
+            delivered = _deliver(window, entries, targets, needs, builder, book, lanes)
             for output, _ in targets:
                 ledgers[output.key].add(delivered[output.key])
             checkpoints = [(output, sink.commit()) for output, sink in targets]
@@ -334,7 +341,13 @@ def sync(
                 store.commit(
                     window,
                     [
-                        Committed(o.key, c, _stamps(delivered[o.key]), ledgers[o.key].state())
+                        Committed(
+                            o.key,
+                            c,
+                            _stamps(delivered[o.key]),
+                            ledgers[o.key].state(),
+                            lanes.state(o.key) if lanes and sinks[o.key].needs_transactions else None,
+                        )
                         for o, c in checkpoints
                         if sinks[o.key].resumable
                     ],
@@ -400,6 +413,30 @@ def _reconcile(
     return rows
 
 
+def _lanes(
+    outputs: Sequence[_Output],
+    sinks: Mapping[OutputKey, Sink],
+    store: StateStore | None,
+    settings: LotSettings | None,
+    prices: PriceBook,
+    config: Config,
+    source_title: str,
+    opening: Sequence[OpeningLot],
+) -> Lanes | None:
+    """The lot books of the journal outputs, from their last committed lots; refuses an output kept otherwise."""
+    states = {}
+    for output in outputs:
+        if not sinks[output.key].needs_transactions:
+            continue
+        kept = store is not None and sinks[output.key].resumable
+        state = store.lots(output.key) if store and kept else None
+        check_kept_alike(output.key, bool(kept and store and store.covered(output.key)), state, settings)
+        states[output.key] = state
+    if settings is None:
+        return None
+    return Lanes(settings, prices, config.journal, source_title, opening, states)
+
+
 def _stamps(entries: Sequence[Entry]) -> list[tuple[str, datetime]]:
     return [(entry.entry_id, entry.timestamp) for entry in entries]
 
@@ -421,21 +458,41 @@ def _deliver(
     needs: Mapping[OutputKey, _Need],
     builder: JournalBuilder,
     book: PriceBook,
+    lanes: Lanes | None,
 ) -> dict[OutputKey, list[Entry]]:
-    """Writes the window to each target, less what an output already holds from its newest stretch."""
+    """Writes the window to each target, less what an output already holds from its newest stretch.
+
+    The transactions of one set of entries are built once, and at cost once per lot book: outputs
+    that receive the same entries and whose lots stand at the same point share the work."""
     delivered: dict[OutputKey, list[Entry]] = {}
-    journals: dict[tuple[str, ...] | None, list[Transaction]] = {}
+    groups: dict[tuple[str, ...] | None, list[OutputKey]] = {}
     for output, sink in targets:
         second = needs[output.key].unsettled
         mine = entries
         if second is not None and window.start < second.until and second.since < window.end:
             mine = [e for e in entries if e.entry_id not in second.entry_ids]
         delivered[output.key] = mine
-        sink.write_entries(mine)
         if sink.needs_transactions:
-            group = None if mine is entries else tuple(e.entry_id for e in mine)
-            if group not in journals:
-                journals[group] = builder.build(mine)
-                book.learn(journals[group])
+            groups.setdefault(None if mine is entries else tuple(e.entry_id for e in mine), []).append(output.key)
+    if lanes:
+        lanes.split(groups.values())
+    journals: dict[tuple[str, ...] | None, list[Transaction]] = {}
+    costed: dict[tuple[OutputKey, ...], list[Transaction]] = {}
+    for output, sink in targets:
+        mine = delivered[output.key]
+        sink.write_entries(mine)
+        if not sink.needs_transactions:
+            continue
+        group = None if mine is entries else tuple(e.entry_id for e in mine)
+        if group not in journals:
+            journals[group] = builder.build(mine)
+            book.learn(journals[group])
+        if lanes is None:
             sink.write_transactions(journals[group])
+            continue
+        sharing = lanes.sharing(output.key, groups[group])
+        if sharing not in costed:
+            costed[sharing] = lanes.cost(sharing, mine, journals[group])
+        sink.write_transactions(costed[sharing])
+        sink.write_lots(lanes.open_lots(output.key))
     return delivered
