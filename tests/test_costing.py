@@ -19,6 +19,7 @@ from ledgerport.books import (
     OpeningLot,
     PriceBook,
     Rate,
+    Transaction,
 )
 from ledgerport.model.entry import Entry, Kind
 from ledgerport.testing import sample_entries, sample_opening_lots, sample_prices
@@ -36,7 +37,9 @@ def _describe(settings: LotSettings) -> str:
     return f"{settings.method}-{settings.pool}-{settings.fees}"
 
 
-def _costed(settings: LotSettings, entries: list[Entry], prices: PriceBook, opening: list[OpeningLot]) -> tuple:
+def _costed(
+    settings: LotSettings, entries: list[Entry], prices: PriceBook, opening: list[OpeningLot]
+) -> tuple[CostBooks, list[Transaction]]:
     chart = Chart()
     books = CostBooks(settings, prices, chart, TITLE, opening=opening)
     transactions = books.cost(entries, JournalBuilder(chart, TITLE).build(entries))
@@ -46,7 +49,7 @@ def _costed(settings: LotSettings, entries: list[Entry], prices: PriceBook, open
 @pytest.mark.parametrize("settings", SETTINGS, ids=_describe)
 def test_every_costed_transaction_balances_and_its_gains_are_the_lot_engines(settings: LotSettings) -> None:
     entries = sample_entries()
-    books, transactions = _costed(settings, entries, sample_prices(), sample_opening_lots())
+    _, transactions = _costed(settings, entries, sample_prices(), sample_opening_lots())
     engine = LotBook(
         settings, sample_prices(), opening=sample_opening_lots(), holding=lambda e: Chart().holding(e, TITLE)
     )
@@ -114,7 +117,7 @@ def test_the_issues_example_books_main_and_trade_btc_at_zero_usdt_at_its_value_a
             cost=Decimal(40000),
         )
     ]
-    books, transactions = _costed(LotSettings(), entries, prices, opening)
+    _, transactions = _costed(LotSettings(), entries, prices, opening)
     totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for transaction in transactions:
         for posting in transaction.postings:
