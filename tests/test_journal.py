@@ -154,6 +154,24 @@ def test_the_chart_maps_by_category_then_kind_and_moves_holdings_by_asset() -> N
         Chart(kinds={"lottery": "Income:X"})
 
 
+def test_a_named_account_gets_its_own_holdings_and_liabilities_and_account_fills_any_template() -> None:
+    trade = entry("t", "BTC", "1", Kind.DEPOSIT, sub_account="TRADE")
+    loan = entry("l", "USDT", "5", Kind.LOAN, sub_account="MARGIN")
+    custodian = entry("c", "EUR", "5", Kind.DEPOSIT)  # no sub-account: held in an account named for it
+    named = Chart(named_accounts=True)
+    assert [[p.account for p in t.postings] for t in build([trade, loan, custodian], named)] == [
+        ["Assets:Demo:Main", "Equity:Demo:External"],
+        ["Assets:Demo:Main:Margin", "Liabilities:Demo:Main:Loans"],
+        ["Assets:Demo:Main:Trade", "Equity:Demo:External"],
+    ]
+    assert [p.account for t in build([trade]) for p in t.postings] == ["Assets:Demo:Trade", "Equity:Demo:External"]
+    mine = Chart(holdings="Assets:{source}:{account}:{sub_account}:{asset}", fees="Expenses:{account}:Fees")
+    assert mine.holding(trade, "Demo") == "Assets:Demo:Main:Trade:Btc"
+    assert mine.fee(trade, "Demo") == "Expenses:Main:Fees"
+    with pytest.raises(ValueError, match=r"account template 'Assets:\{client\}': 'client'; it may use"):
+        Chart(holdings="Assets:{client}").holding(trade, "Demo")
+
+
 @pytest.mark.parametrize(("given", "expected"), [("MAIN", "Main"), ("acc_1", "Acc-1"), ("1Konto", "1Konto"), ("", "X")])
 def test_account_components_are_valid_in_every_format(given: str, expected: str) -> None:
     assert account_component(given) == expected

@@ -633,6 +633,7 @@ def test_opening_lots_are_read_exactly(tmp_path: Path) -> None:
         ("2023-06-01,MAIN,BTC,1,-5,USD", "line 3: field 'cost': must be 0 or more"),
         ("2023-06-01,MAIN,BTC,1,100,EUR", "line 3: field 'currency': EUR is not the home currency USD"),
         ("2023-06-01,,BTC,1,100,USD", "line 3: field 'sub_account' is empty"),
+        ("2023-06-01,MAIN,BTC,1,40000.123,USD", "line 3: field 'cost': 40000.123 has more than 2 decimals"),
     ],
 )
 def test_a_bad_opening_lot_names_its_line_and_field(tmp_path: Path, row: str, message: str) -> None:

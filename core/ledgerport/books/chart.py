@@ -26,6 +26,9 @@ _DEFAULT_KINDS = {
     Kind.ADJUSTMENT.value: "Equity:{source}:Adjustments",
     Kind.OTHER.value: "Equity:{source}:Unclassified",
 }
+_DEFAULT_PER_ACCOUNT = frozenset(
+    t for t in ("Assets:{source}:{sub_account}", *_DEFAULT_KINDS.values()) if t.startswith(("Assets:", "Liabilities:"))
+)
 _INVALID = re.compile(r"[^A-Za-z0-9-]+")
 
 
@@ -39,11 +42,24 @@ def account_component(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _account(template: str, source: str, sub_account: str, asset: str) -> str:
+def _account(template: str, source: str, account: str, sub_account: str, asset: str) -> str:
     """An account name; a ledger uses few, so each is made once, not once per posting."""
-    return template.format(
-        source=account_component(source), sub_account=account_component(sub_account), asset=account_component(asset)
-    )
+    try:
+        return template.format(
+            source=account_component(source),
+            account=account_component(account),
+            sub_account=account_component(sub_account),
+            asset=account_component(asset),
+        )
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(
+            f"account template {template!r}: {exc}; it may use {{source}}, {{account}}, {{sub_account}} and {{asset}}"
+        ) from None
+
+
+def _named(template: str) -> str:
+    """`Assets:{source}:{sub_account}` → `Assets:{source}:{account}:{sub_account}`."""
+    return template.replace("{source}:", "{source}:{account}:", 1)
 
 
 def _with_default_kinds(value: dict[str, str]) -> dict[str, str]:
@@ -53,7 +69,7 @@ def _with_default_kinds(value: dict[str, str]) -> dict[str, str]:
 
 @attrs.frozen(kw_only=True)
 class Chart:
-    """Account templates; `{source}`, `{sub_account}` and `{asset}` are filled in per entry.
+    """Account templates; `{source}`, `{account}`, `{sub_account}` and `{asset}` are filled in per entry.
 
     The counterpart of an entry is chosen by its source category (bizType, eventType) if the user
     mapped it, else by its kind. `assets` moves one asset's holdings elsewhere (say, to cold storage).
@@ -61,6 +77,11 @@ class Chart:
     With cost basis on, `gains` takes the realized gains, `unrealized` a period-end revaluation to
     fair value (QuickBooks `--fair-value-at`), and `income`, when set, all income in kind at its
     fair value (else the kind's account: rewards, interest).
+
+    `named_accounts` is set when the sync names an account (`--account alice`): the default templates
+    of holdings and liabilities then put the account after the source (`Assets:KuCoin:alice:Main`),
+    so the books of two accounts of one source stay apart when included together. An entry without
+    a sub-account is held in an account named for the account already (`Assets:1Konto:ACC-1`).
     """
 
     holdings: str = "Assets:{source}:{sub_account}"
@@ -69,6 +90,7 @@ class Chart:
     gains: str = "Income:Realized-Gains"
     unrealized: str = "Income:Unrealized-Gains"
     income: str | None = None
+    named_accounts: bool = False
     kinds: dict[str, str] = attrs.field(factory=dict, converter=_with_default_kinds)
     categories: dict[str, str] = attrs.Factory(dict)
     assets: dict[str, str] = attrs.Factory(dict)
@@ -79,7 +101,9 @@ class Chart:
             raise ValueError(f"unknown kinds {sorted(unknown)}; known: {sorted(_DEFAULT_KINDS)}")
 
     def _fill(self, template: str, entry: Entry, source_title: str) -> str:
-        return _account(template, source_title, entry.sub_account or entry.account, entry.asset)
+        if self.named_accounts and entry.sub_account and template in _DEFAULT_PER_ACCOUNT:
+            template = _named(template)
+        return _account(template, source_title, entry.account, entry.sub_account or entry.account, entry.asset)
 
     def holding(self, entry: Entry, source_title: str) -> str:
         return self._fill(self.assets.get(entry.asset, self.holdings), entry, source_title)

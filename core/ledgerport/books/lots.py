@@ -29,7 +29,7 @@ import attrs
 from ..errors import ConfigError, LedgerportError, MissingPriceError
 from ..model.entry import Entry, Kind
 from ..model.money import exact, format_decimal
-from .opening import OpeningLot
+from .opening import OpeningLot, too_fine
 from .prices import PriceBook
 
 __all__ = [
@@ -346,6 +346,12 @@ class LotBook:
         self._seq = 0
         self._log: dict[tuple[str, str, int], list[Lot | None]] = {}
         self._opening: list[OpeningLot] = sorted(opening, key=lambda o: (o.acquired, o.line))
+        for row in self._opening:
+            if too_fine(row.cost, settings.places):
+                raise ConfigError(
+                    f"opening lot {row.line} ({row.asset}): cost {format_decimal(row.cost)} has more than "
+                    f"{settings.places} decimals, finer than the books keep {settings.home_currency} in"
+                )
         if state is not None:
             self._restore(state)
 

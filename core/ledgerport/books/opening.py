@@ -18,7 +18,7 @@ import attrs
 from ..errors import ConfigError
 from ..model.money import parse_decimal
 
-__all__ = ["OPENING_COLUMNS", "OpeningLot", "read_opening_lots"]
+__all__ = ["OPENING_COLUMNS", "OpeningLot", "read_opening_lots", "too_fine"]
 
 OPENING_COLUMNS = ("date", "sub_account", "asset", "quantity", "cost", "currency")
 
@@ -35,11 +35,12 @@ class OpeningLot:
     line: int = 0
 
 
-def read_opening_lots(path: str | Path, home_currency: str) -> list[OpeningLot]:
+def read_opening_lots(path: str | Path, home_currency: str, places: int = 2) -> list[OpeningLot]:
     """Reads the file; a bad row raises ConfigError naming the file, the line and the field.
 
-    The cost must be in the home currency: a lot's cost is what the books carry, and converting it
-    at some rate here would hide a choice the user should make (and state) themselves.
+    The cost must be in the home currency, to at most `places` decimals: a lot's cost is what the
+    books carry, and converting or rounding it here would hide a choice the user should make (and
+    state) themselves.
     """
     path = Path(path)
     try:
@@ -52,14 +53,14 @@ def read_opening_lots(path: str | Path, home_currency: str) -> list[OpeningLot]:
                     f"not {','.join(header)!r}"
                 )
             rows.fieldnames = list(header)
-            return [_row(path, rows.line_num, row, home_currency) for row in rows]
+            return [_row(path, rows.line_num, row, home_currency, places) for row in rows]
     except OSError as exc:
         raise ConfigError(f"cannot read opening lots {path}: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"opening lots {path} is not UTF-8 text (byte {exc.start})") from None
 
 
-def _row(path: Path, line: int, row: dict[str, str | None], home_currency: str) -> OpeningLot:
+def _row(path: Path, line: int, row: dict[str, str | None], home_currency: str, places: int) -> OpeningLot:
     def field(name: str) -> str:
         value = (row.get(name) or "").strip()
         if not value:
@@ -87,11 +88,22 @@ def _row(path: Path, line: int, row: dict[str, str | None], home_currency: str) 
         raise ConfigError(
             f"opening lots {path}: line {line}: field 'currency': {currency} is not the home currency {home_currency}"
         )
+    cost = amount("cost", positive=False)
+    if too_fine(cost, places):
+        raise ConfigError(
+            f"opening lots {path}: line {line}: field 'cost': {(row.get('cost') or '').strip()} has more than {places} "
+            f"decimals, finer than the books keep {home_currency} in"
+        )
     return OpeningLot(
         acquired=datetime.combine(day, datetime.min.time(), UTC),
         sub_account=field("sub_account"),
         asset=field("asset"),
         quantity=amount("quantity", positive=True),
-        cost=amount("cost", positive=False),
+        cost=cost,
         line=line,
     )
+
+
+def too_fine(amount: Decimal, places: int) -> bool:
+    """Whether `amount` has digits beyond `places` decimals (trailing zeros do not count)."""
+    return amount != amount.quantize(Decimal(1).scaleb(-places), rounding="ROUND_DOWN")

@@ -47,7 +47,7 @@ def opening_lots(request: SyncRequest, books: Books, settings: LotSettings | Non
         return []
     if settings is None:
         raise ConfigError(f"opening lots {path} were given, but the books are not kept at cost: add --cost-basis")
-    return read_opening_lots(Path(path), settings.home_currency)
+    return read_opening_lots(Path(path), settings.home_currency, settings.places)
 
 
 def check_kept_alike(

@@ -15,7 +15,7 @@ import attrs
 import httpx
 
 from .. import __version__
-from ..books import JournalBuilder, LotSettings, OpeningLot, PriceBook
+from ..books import Chart, JournalBuilder, LotSettings, OpeningLot, PriceBook
 from ..books.transactions import Transaction
 from ..errors import ConfigError
 from ..model.entry import Entry
@@ -279,7 +279,8 @@ def sync(
     )
     held = identity(ctx, connector.settings)
     book = _price_book(config.books, request.prices, registry)
-    builder = JournalBuilder(config.journal, ctx.title)
+    chart = attrs.evolve(config.journal, named_accounts=ctx.account != "default")
+    builder = JournalBuilder(chart, ctx.title)
     home_currency = request.home_currency or config.books.home_currency
     at_cost = lot_settings(request, config.books, home_currency)
     opening = opening_lots(request, config.books, at_cost)
@@ -315,13 +316,13 @@ def sync(
             prices=book,
             replace=request.fresh,
             cost_basis=at_cost,
-            chart=config.journal,
+            chart=chart,
         )
         sinks = stack.enter_context(_open_sinks(outputs, run_info, store))
         history = _History(connector, fetcher)
         needs = _needs(outputs, sinks, store, since, until, history.start)
         ledgers = {o.key: Holdings(store.books(o.key) if store and sinks[o.key].resumable else None) for o in outputs}
-        lanes = _lanes(outputs, sinks, store, at_cost, book, config, ctx.title, opening)
+        lanes = _lanes(outputs, sinks, store, at_cost, book, chart, ctx.title, opening)
         plan = _plan(connector, needs)
         if store:
             for output in outputs:
@@ -419,7 +420,7 @@ def _lanes(
     store: StateStore | None,
     settings: LotSettings | None,
     prices: PriceBook,
-    config: Config,
+    chart: Chart,
     source_title: str,
     opening: Sequence[OpeningLot],
 ) -> Lanes | None:
@@ -434,7 +435,7 @@ def _lanes(
         states[output.key] = state
     if settings is None:
         return None
-    return Lanes(settings, prices, config.journal, source_title, opening, states)
+    return Lanes(settings, prices, chart, source_title, opening, states)
 
 
 def _stamps(entries: Sequence[Entry]) -> list[tuple[str, datetime]]:
