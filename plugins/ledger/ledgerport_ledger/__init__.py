@@ -6,19 +6,30 @@ with anything but letters is quoted: unquoted, hledger reads `10 1INCH` as `101 
 goes in the transaction code `(...)`, which both tools read; balance assertions (`= 1.5 BTC`) follow
 postings where the source's running balance matches the books exactly. Every name and id from the
 source goes through `ledgerport.plain`, so none can end a line and forge a transaction.
+
+Books at cost (`RunInfo.cost_basis`): every posting of a holding in another commodity than the home
+currency carries its cost as a *total* price, `-0.5 BTC @@ 20000.00 USD` (|cost|, the sign is the
+quantity's), so both tools balance each transaction exactly, to the cent, with no per-unit rounding;
+hledger 1.25 ignores ledger's lot syntax, so none is written. The lots a posting touched, and for a
+disposal its proceeds and gain, follow as posting tags (`; lots: e01 e05`, `; proceeds: ...`,
+`; gain: ...`); the core's gain postings to `Income:Realized-Gains` are ordinary postings.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
 
-from ledgerport import JournalTextSink, SinkType, Transaction, format_decimal, hookimpl, plain
+from ledgerport import JournalTextSink, Posting, SinkType, Transaction, format_decimal, hookimpl, plain
 
 _BARE = re.compile(r"[A-Za-z]+")
 _UNSAFE = re.compile(r"[;|\s]+")
 _UNQUOTABLE = re.compile(r'[";\\]')
+_LOT_ID_UNSAFE = re.compile(r"[\s,]+")
 DISPLAY_DECIMALS = 18
+COST_TAGS = ("lots", "proceeds", "gain")
 
 
 def ledger_commodity(commodity: str) -> str:
@@ -51,6 +62,49 @@ class LedgerSink(JournalTextSink):
     def declare_account(self, name: str) -> str:
         return f"account {plain(name)}\n"
 
+    def restore(self, extra: dict[str, Any]) -> None:
+        self.tags: set[str] = set(extra.get("tags", ()))
+
+    def extra_state(self) -> dict[str, Any]:
+        return {"tags": sorted(self.tags)} if self.tags else {}
+
+    def tag(self, name: str) -> str:
+        """Declares a posting tag before its first use, which `ledger --pedantic` demands."""
+        if name not in self.tags:
+            self.tags.add(name)
+            self.file.write(f"tag {name}\n")
+        return name
+
+    def money(self, value: Decimal, commodity: str) -> str:
+        """A home-currency amount exactly as the lot engine computed it (cents), never rounded here:
+        a rounded cost would leave the transaction off balance."""
+        return f"{format_decimal(value)} {self.symbol(commodity)}"
+
+    def costed(self, posting: Posting, asserted: Any) -> list[str]:
+        """A holding's posting at cost, `QTY @@ |COST|`, and its lot tags. Neither tool takes a negative
+        cost (ledger refuses it), so a cost against the quantity's sign, or a cost with no quantity,
+        goes on its own home-currency posting of the same account, the quantity at `@@ 0`."""
+        assert posting.cost is not None and posting.cost_commodity is not None
+        account, cost, home = plain(posting.account), posting.cost, posting.cost_commodity
+        symbol = self.symbol(posting.commodity)
+        assertion = f" = {format_decimal(asserted)} {symbol}" if asserted is not None else ""
+        quantity = f"{format_decimal(posting.quantity)} {symbol}"
+        lines = []
+        if cost and (posting.quantity * cost <= 0):
+            if posting.quantity or assertion:
+                lines.append(f"    {account}  {quantity} @@ {self.money(cost * 0, home)}{assertion}\n")
+            lines.append(f"    {account}  {self.money(cost, home)}\n")
+        else:
+            lines.append(f"    {account}  {quantity} @@ {self.money(abs(cost), home)}{assertion}\n")
+        if posting.lot_ids:
+            ids = " ".join(_LOT_ID_UNSAFE.sub("_", plain(i)) for i in posting.lot_ids)
+            lines.append(f"    ; {self.tag('lots')}: {ids}\n")
+        if posting.value is not None:
+            lines.append(f"    ; {self.tag('proceeds')}: {self.money(posting.value, home)}\n")
+        if posting.gain is not None:
+            lines.append(f"    ; {self.tag('gain')}: {self.money(posting.gain, home)}\n")
+        return lines
+
     def render(self, transaction: Transaction) -> str:
         self.declare(transaction)
         description = plain(_UNSAFE.sub(" ", transaction.description).strip()) or transaction.kind.value
@@ -60,6 +114,9 @@ class LedgerSink(JournalTextSink):
             f"    ; entry_ids: {plain(','.join(transaction.entry_ids))}\n",
         ]
         for posting in transaction.postings:
+            if posting.cost is not None and posting.cost_commodity:
+                text += self.costed(posting, self.assertion(posting, transaction))
+                continue
             symbol = self.symbol(posting.commodity)
             amount = f"{format_decimal(posting.quantity)} {symbol}"
             if posting.price is not None and posting.price_commodity:
