@@ -7,10 +7,21 @@ from collections.abc import Callable
 from ledgerport import SinkType, hookimpl
 
 from .formats import writer_for
-from .rows import COLUMNS, PostingRow, posting_rows
-from .sink import PostingsSink
+from .rows import COLUMNS, COST_COLUMNS, LOT_COLUMNS, LotRow, PostingRow, lot_rows, posting_rows
+from .sink import PostingsSink, lots_path
 
-__all__ = ["COLUMNS", "PostingRow", "PostingsSink", "posting_rows", "writer_for"]
+__all__ = [
+    "COLUMNS",
+    "COST_COLUMNS",
+    "LOT_COLUMNS",
+    "LotRow",
+    "PostingRow",
+    "PostingsSink",
+    "lot_rows",
+    "lots_path",
+    "posting_rows",
+    "writer_for",
+]
 
 
 @hookimpl

@@ -38,15 +38,22 @@ class Dialect:
 SQLITE = Dialect(
     name="sqlite",
     param="?",
-    types={"text": "TEXT", "decimal": "TEXT", "instant": "TEXT", "date": "TEXT", "int": "INTEGER"},
-    adapt={"decimal": format_decimal, "instant": _instant_text, "date": date.isoformat},
+    types={"text": "TEXT", "decimal": "TEXT", "instant": "TEXT", "date": "TEXT", "int": "INTEGER", "bool": "INTEGER"},
+    adapt={"decimal": format_decimal, "instant": _instant_text, "date": date.isoformat, "bool": int},
     begin="BEGIN IMMEDIATE",
     lock=None,
 )
 POSTGRESQL = Dialect(
     name="postgresql",
     param="%s",
-    types={"text": "TEXT", "decimal": "NUMERIC", "instant": "TIMESTAMPTZ", "date": "DATE", "int": "INTEGER"},
+    types={
+        "text": "TEXT",
+        "decimal": "NUMERIC",
+        "instant": "TIMESTAMPTZ",
+        "date": "DATE",
+        "int": "INTEGER",
+        "bool": "BOOLEAN",
+    },
     adapt={},
     begin=None,
     lock="SELECT pg_advisory_xact_lock(7244071)",

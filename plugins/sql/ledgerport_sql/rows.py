@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ledgerport import Entry, Transaction, format_decimal
+from ledgerport import Entry, OpenLot, Transaction, format_decimal
 
-__all__ = ["entry_row", "posting_rows", "transaction_row"]
+__all__ = ["entry_row", "lot_rows", "posting_rows", "transaction_row"]
 
 
 def _json_value(value: Any) -> Any:
@@ -62,6 +62,40 @@ def transaction_row(transaction: Transaction) -> tuple[Any, ...]:
 def posting_rows(transaction: Transaction) -> list[tuple[Any, ...]]:
     """Lines count from 1 in the transaction's posting order, which is stable for the same entries."""
     return [
-        (transaction.txn_id, line, p.account, p.commodity, p.quantity, p.price, p.price_commodity, p.balance)
+        (
+            transaction.txn_id,
+            line,
+            p.account,
+            p.commodity,
+            p.quantity,
+            p.price,
+            p.price_commodity,
+            p.balance,
+            p.cost,
+            p.cost_commodity,
+            p.value,
+            p.gain,
+            ",".join(p.lot_ids) if p.cost is not None or p.lot_ids else None,
+        )
         for line, p in enumerate(transaction.postings, start=1)
+    ]
+
+
+def lot_rows(source: str, account: str, lots: Sequence[OpenLot], home_currency: str) -> list[tuple[Any, ...]]:
+    """The open lots of one run, numbered from 1 in the lot engine's order."""
+    return [
+        (
+            source,
+            account,
+            line,
+            lot.holding,
+            lot.asset,
+            lot.quantity,
+            lot.acquired,
+            lot.cost,
+            home_currency,
+            lot.lot_id,
+            lot.in_transit,
+        )
+        for line, lot in enumerate(lots, start=1)
     ]

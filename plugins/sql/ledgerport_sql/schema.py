@@ -9,7 +9,7 @@ import attrs
 
 from .dialect import Dialect
 
-__all__ = ["ENTRIES", "MIGRATIONS", "POSTINGS", "SCHEMA_VERSION", "TRANSACTIONS", "Column", "Table"]
+__all__ = ["ENTRIES", "LOTS", "MIGRATIONS", "POSTINGS", "SCHEMA_VERSION", "TRANSACTIONS", "Column", "Table"]
 
 
 @attrs.frozen
@@ -99,9 +99,33 @@ POSTINGS = Table(
         Column("price", "decimal", nullable=True),
         Column("price_commodity", "text", nullable=True),
         Column("balance", "decimal", nullable=True),
+        # version 2: set when the books are kept at cost (`--cost-basis`), null otherwise
+        Column("cost", "decimal", nullable=True),
+        Column("cost_currency", "text", nullable=True),
+        Column("value", "decimal", nullable=True),
+        Column("gain", "decimal", nullable=True),
+        Column("lot_ids", "text", nullable=True),
     ),
     key=("txn_id", "line"),
     references="FOREIGN KEY (txn_id) REFERENCES transactions (txn_id)",
+)
+_POSTINGS_V1 = attrs.evolve(POSTINGS, columns=POSTINGS.columns[:8])
+LOTS = Table(
+    "lots",
+    (
+        Column("source", "text"),
+        Column("account", "text"),
+        Column("line", "int"),
+        Column("holding", "text"),
+        Column("asset", "text"),
+        Column("quantity", "decimal"),
+        Column("acquired", "instant"),
+        Column("cost", "decimal"),
+        Column("cost_currency", "text"),
+        Column("lot_id", "text"),
+        Column("in_transit", "bool"),
+    ),
+    key=("source", "account", "line"),
 )
 
 SCHEMA_VERSION = "schema_version"
@@ -109,7 +133,7 @@ SCHEMA_VERSION = "schema_version"
 
 def _version_1(dialect: Dialect) -> list[str]:
     return [
-        *(table.create(dialect) for table in (ENTRIES, TRANSACTIONS, POSTINGS)),
+        *(table.create(dialect) for table in (ENTRIES, TRANSACTIONS, _POSTINGS_V1)),
         "CREATE INDEX entries_by_time ON entries (timestamp)",
         "CREATE INDEX entries_by_txn ON entries (txn_id)",
         "CREATE INDEX transactions_by_time ON transactions (timestamp)",
@@ -118,5 +142,15 @@ def _version_1(dialect: Dialect) -> list[str]:
     ]
 
 
-MIGRATIONS: tuple[Callable[[Dialect], list[str]], ...] = (_version_1,)
+def _version_2(dialect: Dialect) -> list[str]:
+    """Cost basis: the postings' cost, value, gain and lots (null in rows written without), and the open lots."""
+    added = [c for c in POSTINGS.columns if c not in _POSTINGS_V1.columns]
+    return [
+        *(f"ALTER TABLE postings ADD COLUMN {c.name} {dialect.types[c.logical]}" for c in added),
+        LOTS.create(dialect),
+        "CREATE INDEX lots_by_asset ON lots (asset, holding)",
+    ]
+
+
+MIGRATIONS: tuple[Callable[[Dialect], list[str]], ...] = (_version_1, _version_2)
 """Migration N (from 1) brings the schema from version N-1 to N; only ever append to this list."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ledgerport import Entry, RunInfo, Sink, StateError, Transaction
+from ledgerport import Entry, OpenLot, RunInfo, Sink, StateError, Transaction
 
 from .database import Database
-from .rows import entry_row, posting_rows, transaction_row
-from .schema import ENTRIES, POSTINGS, TRANSACTIONS
+from .rows import entry_row, lot_rows, posting_rows, transaction_row
+from .schema import ENTRIES, LOTS, POSTINGS, TRANSACTIONS
 from .target import parse_target
 
 __all__ = ["SqlSink"]
@@ -22,6 +22,10 @@ class SqlSink(Sink):
     commit and the state file's, or a sync without its state file) replaces itself instead of adding
     duplicates. The checkpoint is the database's id: reopened with a checkpoint from another database (a
     deleted file, another server), the sink refuses, since the state would skip windows this one lacks.
+
+    With cost basis on, the postings carry their cost, value, gain and lots, and the `lots` table's rows of
+    this run's source and account are replaced by the open lots after the window, in the window's database
+    transaction: the open lots are always those of the last window committed.
     """
 
     needs_transactions = True
@@ -35,14 +39,19 @@ class SqlSink(Sink):
                 f"sql: the state records windows written to database {recorded}, but this one is "
                 f"{self._db.database_id} (recreated or replaced?); sync again with --fresh to fill it"
             )
+        self._run = run
         self._entries: list[Entry] = []
         self._transactions: list[Transaction] = []
+        self._lots: list[OpenLot] | None = None
 
     def write_entries(self, entries: Sequence[Entry]) -> None:
         self._entries.extend(entries)
 
     def write_transactions(self, transactions: Sequence[Transaction]) -> None:
         self._transactions.extend(transactions)
+
+    def write_lots(self, lots: Sequence[OpenLot]) -> None:
+        self._lots = list(lots)
 
     def commit(self) -> dict[str, str]:
         with self._db.named():
@@ -67,9 +76,20 @@ class SqlSink(Sink):
             ENTRIES.upsert(dialect),
             (ENTRIES.params(dialect, entry_row(e, txn_of.get(e.entry_id))) for e in self._entries),
         )
+        if self._lots is not None:
+            run = self._run
+            db.execute(
+                f"DELETE FROM lots WHERE source = {dialect.param} AND account = {dialect.param}",
+                (run.source, run.account),
+            )
+            db.execute_many(
+                LOTS.upsert(dialect),
+                (LOTS.params(dialect, row) for row in lot_rows(run.source, run.account, self._lots, run.home_currency)),
+            )
         db.commit()
         self._entries.clear()
         self._transactions.clear()
+        self._lots = None
         return {"database_id": db.database_id}
 
     def close(self) -> None:
