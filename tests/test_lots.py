@@ -352,8 +352,10 @@ def test_the_issue_example_books_the_gain_at_the_opening_cost(tmp_path: Path) ->
     assert disposal.uses[0].acquired == datetime(2023, 6, 1, tzinfo=UTC)
     moves = [b for b in bookings if isinstance(b, Move)]
     assert [(m.direction, m.cost) for m in moves] == [("out", Decimal(40000)), ("in", Decimal(40000))]
-    rows = [lot.row() for lot in book.open_lots()]
-    assert rows == [("oracle:acct:TRADE", "USDT", "45000", "2024-03-01T11:00:00+00:00", "45000.00", "s2")]
+    rows = [lot.row(HOME) for lot in book.open_lots()]
+    assert rows == [
+        ("oracle:acct:TRADE", "USDT", "45000", "2024-03-01T11:00:00+00:00", "45000.00", HOME, "s2", "false")
+    ]
     assert not book.warnings
 
 
@@ -421,9 +423,9 @@ def test_a_transfer_that_has_not_arrived_is_reported_in_transit_and_arrives_in_a
     book = LotBook(LotSettings(), PriceBook(), opening=opening)
     book.apply([_entry("d1", start, "MAIN", "ETH", Decimal(2), Kind.DEPOSIT)])
     book.apply([_entry("t1", start + timedelta(hours=1), "MAIN", "ETH", Decimal(-1), Kind.TRANSFER)])
-    assert [lot.row() for lot in book.open_lots()] == [
-        ("oracle:acct:MAIN", "ETH", "1", "2024-03-01T09:00:00+00:00", "1500.00", "opening:0"),
-        ("oracle:acct:MAIN (in transit)", "ETH", "1", "2024-03-01T09:00:00+00:00", "1500.00", "opening:0"),
+    assert [lot.row(HOME) for lot in book.open_lots()] == [
+        ("oracle:acct:MAIN", "ETH", "1", "2024-03-01T09:00:00+00:00", "1500.00", HOME, "opening:0", "false"),
+        ("oracle:acct:MAIN", "ETH", "1", "2024-03-01T09:00:00+00:00", "1500.00", HOME, "opening:0", "true"),
     ]
     later = LotBook(LotSettings(), PriceBook(), state=json.loads(json.dumps(book.state())))
     later.apply([_entry("t2", start + timedelta(days=1), "COLD", "ETH", Decimal(1), Kind.TRANSFER)])

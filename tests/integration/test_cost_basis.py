@@ -220,11 +220,21 @@ def test_ledgerport_lots_lists_the_open_lots_the_books_were_written_with(
     result = CliRunner().invoke(cli, ["lots", f"beancount:{target}", "--state", str(tmp_path / "state.db")])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(result.output.splitlines()))
-    assert rows and set(rows[0]) == {"holding", "asset", "quantity", "acquired", "cost", "lot", "currency"}
+    assert rows and list(rows[0]) == [
+        "holding",
+        "asset",
+        "quantity",
+        "acquired",
+        "cost",
+        "cost_currency",
+        "lot_id",
+        "in_transit",
+    ]
     entries, errors, _ = loader.load_file(str(target))
     assert not errors
     held: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for row in rows:
+        assert row["in_transit"] == "false"
         held[(row["holding"], row["asset"])] += Decimal(row["cost"])
     from beancount.core import realization
 

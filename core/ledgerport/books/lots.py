@@ -61,7 +61,7 @@ FeeMode = Literal["basis", "expense"]
 MissingLots = Literal["error", "zero"]
 
 STATE_VERSION = 1
-OPEN_LOT_COLUMNS = ("holding", "asset", "quantity", "acquired", "cost", "lot")
+OPEN_LOT_COLUMNS = ("holding", "asset", "quantity", "acquired", "cost", "cost_currency", "lot_id", "in_transit")
 _ZERO = Decimal(0)
 _INCOME = (Kind.REWARD, Kind.INTEREST, Kind.FEE)
 """Kinds whose incoming amount is income in kind (a fee coming *in* is a rebate)."""
@@ -261,16 +261,18 @@ class OpenLot:
     lot_id: str
     in_transit: bool = False
 
-    def row(self) -> tuple[str, ...]:
-        """The report's columns (OPEN_LOT_COLUMNS) as text: full precision, UTC time."""
-        holding = f"{self.holding} (in transit)" if self.in_transit else self.holding
+    def row(self, currency: str) -> tuple[str, ...]:
+        """The report's columns (OPEN_LOT_COLUMNS) as text: full precision, UTC time; `currency` is
+        the home currency the cost is in. A lot in transit is named for the holding it left."""
         return (
-            holding,
+            self.holding,
             self.asset,
             format_decimal(self.quantity),
             self.acquired.isoformat(),
             format_decimal(self.cost),
+            currency,
             self.lot_id,
+            "true" if self.in_transit else "false",
         )
 
 

@@ -24,8 +24,9 @@ from .state import _select, _store
 @state_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def lots(output: str, source: str | None, account: str | None, state_path: str | None, as_json: bool) -> None:
-    """The open lots of a journal output kept at cost (--cost-basis): holding, asset, quantity,
-    acquired, cost, lot, as CSV (in transit last)."""
+    """The open lots of a journal output kept at cost (--cost-basis), as CSV: holding, asset,
+    quantity, acquired, cost, cost_currency, lot_id, in_transit (lots in transit last, named for
+    the holding they left)."""
     from ..books import LotBook, LotSettings, PriceBook
     from ..books.lots import OPEN_LOT_COLUMNS
     from ..sdk.textsafe import cell, json_text
@@ -41,13 +42,11 @@ def lots(output: str, source: str | None, account: str | None, state_path: str |
     settings = LotSettings(
         method=state["method"], pool=state["pool"], fees=state["fees"], home_currency=state["home_currency"]
     )
-    rows = [lot.row() for lot in LotBook(settings, PriceBook(), state=state).open_lots()]
+    rows = [lot.row(settings.home_currency) for lot in LotBook(settings, PriceBook(), state=state).open_lots()]
     if as_json:
         click.echo(json_text(json.dumps([dict(zip(OPEN_LOT_COLUMNS, row, strict=True)) for row in rows], indent=2)))
         return
-    text = {OPEN_LOT_COLUMNS.index(name) for name in ("holding", "asset", "lot")}
+    text = {OPEN_LOT_COLUMNS.index(name) for name in ("holding", "asset", "lot_id")}
     writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow([*OPEN_LOT_COLUMNS, "currency"])
-    writer.writerows(
-        [*(cell(v) if i in text else v for i, v in enumerate(row)), settings.home_currency] for row in rows
-    )
+    writer.writerow(OPEN_LOT_COLUMNS)
+    writer.writerows([cell(v) if i in text else v for i, v in enumerate(row)] for row in rows)
