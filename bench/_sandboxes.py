@@ -20,12 +20,6 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 SINCE = date(2024, 1, 1)
-CREDENTIALS = {
-    "KUCOIN_API_KEY": "sandbox-key",
-    "KUCOIN_API_SECRET": "sandbox-secret",
-    "KUCOIN_API_PASSPHRASE": "sandbox-passphrase",
-    "KUCOIN_API_KEY_VERSION": "2",
-}
 PRICES = {"BTC": "42123.45", "ETH": "2300.5", "USDT": "0.9997", "1INCH": "0.4567", "KCS": "10.12", "XRP": "0.61"}
 UNLIMITED = 10**12
 """A weight budget no benchmark exhausts: the throughput runs measure the client, not pacing."""
@@ -135,7 +129,9 @@ def kucoin_sandbox(days: int, per_day: int, limit: int = UNLIMITED, period: floa
 
 def environment() -> dict[str, str]:
     """The sandbox's credentials, and every installed plugin loaded, as by default."""
-    env = {**os.environ, **CREDENTIALS}
+    from ledgerport_kucoin.sandbox.gateway import Credentials
+
+    env = {**os.environ, **Credentials().env()}
     env.pop("LEDGERPORT_PLUGINS", None)
     return env
 

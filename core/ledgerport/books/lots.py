@@ -18,6 +18,7 @@ disposals take cost × part ÷ pool quantity, rounded as above. Only those divis
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -415,6 +416,8 @@ class LotBook:
         for data in state["lots"]:
             lot = Lot.from_json(data)
             self._pools.setdefault(self._key(lot.holding, lot.asset), []).append(lot)
+        for pool in self._pools.values():
+            pool.sort(key=self._order)
         self._transit = [
             _Batch(b["entry_id"], b["asset"], Decimal(b["quantity"]), [Lot.from_json(x) for x in b["lots"]])
             for b in state["transit"]
@@ -563,39 +566,51 @@ class LotBook:
             )
             self._record(held, pool[0])
         else:
-            pool.append(lot)
+            bisect.insort(pool, lot, key=self._order)
             self._record(None, lot)
 
-    def _ordered(self, lots: list[Lot]) -> list[Lot]:
-        method = self.settings.method
-        if method == "lifo":
-            return sorted(lots, key=lambda lot: (lot.acquired, lot.seq), reverse=True)
-        if method == "hifo":
-            return sorted(lots, key=lambda lot: (-Fraction(lot.cost) / Fraction(lot.quantity), lot.acquired, lot.seq))
-        return sorted(lots, key=lambda lot: (lot.acquired, lot.seq))
+    def _order(self, lot: Lot) -> tuple[Any, ...]:
+        """A pool is kept sorted by this key, so a disposal takes lots from one end without sorting:
+        from the front for fifo (earliest first) and hifo (highest cost per unit first, compared
+        exactly), from the back for lifo."""
+        if self.settings.method == "hifo":
+            return (-Fraction(lot.cost) / Fraction(lot.quantity), lot.acquired, lot.seq)
+        return (lot.acquired, lot.seq)
 
     def _cut(self, lots: list[Lot], quantity: Decimal, *, pool: bool = True) -> tuple[list[Lot], Decimal]:
-        """Takes up to `quantity` from `lots` (in method order), splitting the last lot it touches;
-        returns the pieces taken and what is still missing. `lots` keeps what is left. Cuts from a
-        pool (not from lots in transit) are recorded as the event's lot changes."""
+        """Takes up to `quantity` from `lots` in method order, splitting the last lot it touches;
+        returns the pieces taken and what is still missing. `lots` keeps what is left, in order.
+        Cuts from a pool (not from lots in transit) are recorded as the event's lot changes."""
+        if not pool:
+            lots.sort(key=self._order)
+        backwards = self.settings.method == "lifo"
         taken: list[Lot] = []
         missing = quantity
-        for lot in self._ordered(lots):
+        whole = 0
+        rest: Lot | None = None
+        for lot in reversed(lots) if backwards else lots:
             if not missing:
                 break
             part = min(lot.quantity, missing)
-            index = lots.index(lot)
+            missing -= part
             if part == lot.quantity:
-                del lots[index]
+                whole += 1
                 taken.append(lot)
-                rest = None
-            else:
-                cost = _ratio(lot.cost, part, lot.quantity, self.settings.places)
-                taken.append(attrs.evolve(lot, quantity=part, cost=cost))
-                rest = lots[index] = attrs.evolve(lot, quantity=lot.quantity - part, cost=lot.cost - cost)
+                if pool:
+                    self._record(lot, None)
+                continue
+            cost = _ratio(lot.cost, part, lot.quantity, self.settings.places)
+            taken.append(attrs.evolve(lot, quantity=part, cost=cost))
+            rest = attrs.evolve(lot, quantity=lot.quantity - part, cost=lot.cost - cost)
             if pool:
                 self._record(lot, rest)
-            missing -= part
+        if backwards:
+            del lots[len(lots) - whole :]
+        else:
+            del lots[:whole]
+        if rest is not None:  # the lot cut in part: its cost per unit may have moved by a rounding
+            del lots[-1 if backwards else 0]
+            bisect.insort(lots, rest, key=self._order)
         return taken, missing
 
     def _from_opening(self, entry: Entry, asset: str, quantity: Decimal, holding: str) -> tuple[list[Lot], Decimal]:

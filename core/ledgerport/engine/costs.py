@@ -93,6 +93,7 @@ class Lanes:
                 shared[point] = self._make(state)
             self._books[key] = shared[point]
         self._warned: set[str] = set()
+        self._open: dict[CostBooks, list[OpenLot]] = {}
 
     def split(self, together: Iterable[Sequence[OutputKey]]) -> None:
         """Outputs about to take the same step stay together; the rest of a shared book go on with a copy."""
@@ -116,6 +117,7 @@ class Lanes:
         """The transactions at cost for outputs `keys`, which share one book (see `split`)."""
         books = self._books[keys[0]]
         costed = books.cost(entries, transactions)
+        self._open.pop(books, None)
         for message in books.lots.warnings:
             if message not in self._warned:
                 self._warned.add(message)
@@ -123,7 +125,11 @@ class Lanes:
         return costed
 
     def open_lots(self, key: OutputKey) -> list[OpenLot]:
-        return self._books[key].open_lots()
+        """The open lots of `key`'s book now, listed once per step however many sinks ask."""
+        books = self._books[key]
+        if books not in self._open:
+            self._open[books] = books.open_lots()
+        return self._open[books]
 
     def state(self, key: OutputKey) -> dict[str, Any]:
         return self._books[key].state()
