@@ -1,8 +1,10 @@
 """The QuickBooks sinks: `iif` (QuickBooks Desktop) and `qbo` (QuickBooks Online), both in the home currency.
 
-Neither format can hold a crypto quantity, so every posting is valued with the run's price book
-(`--prices`, trades, the `lookup_price` hook) at 2 decimals, with a rounding line where the cents do
-not add up; the quantity and the full source id go in the memo.
+Neither format can hold a crypto quantity. With cost basis on (`--cost-basis`) each asset's holding
+is carried at the cost of its lots and gains are realized (`valuation.cost_entry`), optionally
+adjusted to fair value at a period end (`fairvalue`); without it every posting is valued with the
+run's price book (`--prices`, trades, the `lookup_price` hook) at 2 decimals, with a rounding line
+where the cents do not add up. The quantity and the full source id go in the memo.
 """
 
 from __future__ import annotations

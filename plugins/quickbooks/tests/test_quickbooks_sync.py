@@ -156,3 +156,66 @@ def test_a_missing_price_stops_the_sync_naming_asset_currency_and_day(
     assert "error: no price for KCS in USD on 2024-01-01: " in result.stderr
     assert "Add a line '2024-01-01,KCS,USD,PRICE' to the --prices file." in result.stderr
     assert (tmp_path / "k.iif").read_text() == "", "the first window failed: nothing of it is written"
+
+
+# --- at cost (issue 14): the KuCoin demo account, with trades, income and internal transfers ----
+
+DEMO_DAYS = 30
+FAIR_VALUE_AT = "2024-01-15"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str], Path]]:
+    from ledgerport_kucoin.sandbox.demo import PRICES as DEMO_PRICES
+    from ledgerport_kucoin.sandbox.demo import demo_sandbox
+
+    prices = write_daily_prices(tmp_path_factory.mktemp("p") / "prices.csv", DEMO_PRICES, SINCE.date(), DEMO_DAYS + 1)
+    sandbox = demo_sandbox(SINCE)
+    with sandbox.serve() as server:
+        yield server.url, sandbox.credentials.env(), prices
+
+
+def sync_at_cost(demo: tuple[str, dict[str, str], Path], out: Path, since: datetime | None, until: datetime) -> None:
+    url, env, prices = demo
+    request = ledgerport.SyncRequest(
+        source="kucoin",
+        since=since,
+        until=until,
+        base_url=url,
+        sinks=[f"iif:{out / 'books.iif'}", f"qbo:{out / 'books.csv'}"],
+        prices=[prices],
+        state=out / "state.db",
+        cost_basis="fifo",
+        options=(f"iif.fair_value_at={FAIR_VALUE_AT}", f"qbo.fair_value_at={FAIR_VALUE_AT}"),
+    )
+    registry = ledgerport.Registry.load(env={"LEDGERPORT_PLUGINS": "kucoin,quickbooks"})
+    ledgerport.sync(request, registry=registry, env=env)
+
+
+def test_at_cost_a_sync_in_three_parts_writes_the_bytes_of_one_and_the_fair_value_adjustment_once(
+    demo: tuple[str, dict[str, str], Path],
+    tmp_path: Path,
+    readers: dict[str, Callable[[Path], dict]],
+    balanced: Callable[[dict], None],
+) -> None:
+    until = SINCE + timedelta(days=DEMO_DAYS)
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    whole.mkdir(), parts.mkdir()
+    sync_at_cost(demo, whole, SINCE, until)
+    # the second part ends with the adjustment's day: its run writes it past its last commit, the third
+    # cuts it off and writes it again before its first transaction
+    for start, end in ((SINCE, datetime(2024, 1, 10, tzinfo=UTC)), (None, datetime(2024, 1, 16, tzinfo=UTC))):
+        sync_at_cost(demo, parts, start, end)
+    assert "id fair-value:2024-01-15" in (parts / "books.iif").read_text().splitlines()[-2]
+    sync_at_cost(demo, parts, None, until)
+    for name in ("books.iif", "books.csv"):
+        assert (parts / name).read_bytes() == (whole / name).read_bytes(), name
+    journals = {"iif": readers["iif"](whole / "books.iif"), "qbo": readers["qbo"](whole / "books.csv")}
+    assert journals["iif"] == journals["qbo"]
+    balanced(journals["iif"])
+    adjusted = [n for n, lines in journals["iif"].items() if any("Fair-Value-Adjustment" in a for a, _, _ in lines)]
+    assert len(adjusted) == 1 and adjusted[0].startswith("240115-")
+    gains = sum(
+        (v for lines in journals["iif"].values() for a, v, _ in lines if a == "Income:Realized-Gains"), Decimal(0)
+    )
+    assert gains
