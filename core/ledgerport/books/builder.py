@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from decimal import Decimal
 
 from ..errors import PluginError
@@ -33,9 +33,10 @@ class JournalBuilder:
     is its own expense posting, in the fee's own commodity.
     """
 
-    def __init__(self, chart: Chart, source_title: str) -> None:
+    def __init__(self, chart: Chart, source_title: str, zone: tzinfo | None = None) -> None:
         self._chart = chart
         self._title = source_title
+        self._zone = zone
 
     def build(self, entries: Sequence[Entry]) -> list[Transaction]:
         with exact():
@@ -75,6 +76,7 @@ class JournalBuilder:
             description=first.description,
             postings=tuple(p for p in postings if p.quantity) or tuple(postings)[:1],
             entry_ids=tuple(e.entry_id for e in entries),
+            zone=self._zone,
         )
 
     def _fee(self, entry: Entry) -> list[Posting]:

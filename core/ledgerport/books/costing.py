@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+import attrs
+
 from ..errors import PluginError
 from ..model.entry import Entry, Kind
 from ..model.money import exact, format_decimal
@@ -144,16 +146,7 @@ class CostBooks:
         postings += [Posting(account=a, commodity=home, quantity=q) for a, q in money.items() if q]
         if gain:
             postings.append(Posting(account=chart.gain(entries[0], title), commodity=home, quantity=-gain))
-        costed = Transaction(
-            txn_id=transaction.txn_id,
-            timestamp=transaction.timestamp,
-            source=transaction.source,
-            account=transaction.account,
-            kind=transaction.kind,
-            description=transaction.description,
-            postings=tuple(postings),
-            entry_ids=transaction.entry_ids,
-        )
+        costed = attrs.evolve(transaction, postings=tuple(postings))
         if costed.imbalance():
             raise PluginError(f"cost basis: transaction {transaction.txn_id} does not balance: {costed.imbalance()}")
         return [*before, costed]
@@ -228,11 +221,9 @@ class CostBooks:
             seq=0,
         )
         what = "a zero-cost lot for a shortfall" if booking.origin == "missing" else "held before the range"
-        return Transaction(
+        return attrs.evolve(
+            transaction,
             txn_id=f"{transaction.txn_id}:lot:{booking.lot_id}",
-            timestamp=transaction.timestamp,
-            source=transaction.source,
-            account=transaction.account,
             kind=Kind.ADJUSTMENT,
             description=f"opening lot {booking.lot_id}: {format_decimal(booking.quantity)} {booking.asset}, {what}",
             postings=(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 import attrs
@@ -47,7 +47,11 @@ class Posting:
 
 @attrs.frozen(kw_only=True)
 class Transaction:
-    """A balanced set of postings for one economic event (a deposit, a trade with its legs, a transfer)."""
+    """A balanced set of postings for one economic event (a deposit, a trade with its legs, a transfer).
+
+    `timestamp` is UTC; `zone` is the time zone the books are dated in (`--timezone`), so `date`
+    is the company's own day: a year-end cut-off falls where its books say (None: UTC).
+    """
 
     txn_id: str
     timestamp: datetime
@@ -57,10 +61,11 @@ class Transaction:
     description: str
     postings: tuple[Posting, ...]
     entry_ids: tuple[str, ...]
+    zone: tzinfo | None = None
 
     @property
     def date(self) -> date:
-        return self.timestamp.date()
+        return (self.timestamp.astimezone(self.zone) if self.zone else self.timestamp).date()
 
     def imbalance(self) -> dict[str, Decimal]:
         """Per commodity, what the postings' weights leave over; empty when balanced."""

@@ -275,6 +275,11 @@ def check_names(ctx: click.Context, registry: Any, source: str | None, sinks: tu
 )
 @click.option("--home-currency", metavar="CODE", help="The currency values are written in. Default: [books], else USD.")
 @click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="Date the books in this IANA time zone (America/New_York); timestamps stay UTC. Default: [books], else UTC.",
+)
+@click.option(
     "--cost-basis",
     type=click.Choice(["none", "fifo", "lifo", "hifo", "average"]),
     help="Keep the journals at cost with realized gains, lots consumed by this method. "
@@ -335,6 +340,7 @@ def sync(
     quarantine: str,
     price_files: tuple[str, ...],
     home_currency: str | None,
+    timezone: str | None,
     cost_basis: str | None,
     lot_pool: str | None,
     on_missing_lots: str | None,
@@ -377,6 +383,7 @@ def sync(
         quarantine=quarantine,
         prices=price_files or None,
         home_currency=home_currency,
+        timezone=timezone,
         cost_basis=cost_basis,
         lot_pool=lot_pool,
         on_missing_lots=on_missing_lots,

@@ -16,8 +16,9 @@ import os
 import re
 import tomllib
 import typing
+import zoneinfo
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ __all__ = [
     "Books",
     "Config",
     "Origin",
+    "book_zone",
     "build_settings",
     "converter",
     "default_config_path",
@@ -109,10 +111,11 @@ converter = _make_converter()
 class Books:
     """`[books]`: the money the books are kept in, the price files that value everything else in it,
     and whether the journals are kept at cost: `cost_basis` (`none`, `fifo`, `lifo`, `hifo`,
-    `average`), `lot_pool`, `fees`, `on_missing_lots` and the `opening_lots` CSV.
+    `average`), `lot_pool`, `fees`, `on_missing_lots` and the `opening_lots` CSV; `timezone`, the
+    IANA zone the books are dated in (default UTC).
 
     The command line's `--home-currency`, `--prices`, `--cost-basis`, `--lot-pool`,
-    `--on-missing-lots` and `--opening-lots` replace these.
+    `--on-missing-lots`, `--opening-lots` and `--timezone` replace these.
     """
 
     home_currency: str = "USD"
@@ -123,6 +126,7 @@ class Books:
     fees: str = "basis"
     on_missing_lots: str = "error"
     opening_lots: str | None = None
+    timezone: str | None = None
 
 
 @attrs.frozen
@@ -150,6 +154,18 @@ def _describe(exc: Exception, path: str) -> str:
         messages = (m.rpartition(" @ ") for m in cattrs.transform_error(exc, path=path, format_exception=_reason))
         return "; ".join(f"{where}: {what}" for what, _, where in messages)
     return f"{path}: {exc}"
+
+
+def book_zone(name: str | None) -> tzinfo | None:
+    """The time zone the books are dated in; None keeps UTC dates."""
+    if name is None:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"timezone {name!r}: not an IANA time zone name (e.g. Europe/Zurich, America/New_York)"
+        ) from None
 
 
 def load_config(path: str | Path) -> Config:

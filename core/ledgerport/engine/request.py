@@ -48,7 +48,8 @@ class SyncRequest:
     files (both default to the config's `[books]`).
 
     `cost_basis` (a method, or `none`), `lot_pool`, `fees`, `on_missing_lots` and `opening_lots`
-    keep the journals at cost (see docs/cost-basis.md); each defaults to the config's `[books]`.
+    keep the journals at cost (see docs/cost-basis.md); `timezone` (an IANA name) dates the books
+    in the company's own zone; each defaults to the config's `[books]`.
 
     Bounds against a server that misbehaves: `timeout` per read (and four times it for a whole
     answer), `max_pages` a window may take (a source whose pages always bring new ids never ends),
@@ -75,6 +76,7 @@ class SyncRequest:
     fees: str | None = None
     on_missing_lots: str | None = None
     opening_lots: str | Path | None = None
+    timezone: str | None = None
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     timeout: float = 30.0
     max_pages: int = DEFAULT_MAX_PAGES

@@ -22,7 +22,7 @@ from ..model.entry import Entry
 from ..sdk.connector import Connector, SyncContext
 from ..sdk.paging import Window
 from ..sdk.sink import RunInfo, Sink, SinkType
-from .config import Books, Config, build_settings, load_config, parse_assignments
+from .config import Books, Config, book_zone, build_settings, load_config, parse_assignments
 from .costs import Lanes, check_kept_alike, lot_settings, opening_lots
 from .coverage import gaps, segments
 from .fetch import Fetcher
@@ -280,7 +280,8 @@ def sync(
     held = identity(ctx, connector.settings)
     book = _price_book(config.books, request.prices, registry)
     chart = attrs.evolve(config.journal, named_accounts=ctx.account != "default")
-    builder = JournalBuilder(chart, ctx.title)
+    zone = book_zone(request.timezone or config.books.timezone)
+    builder = JournalBuilder(chart, ctx.title, zone)
     home_currency = request.home_currency or config.books.home_currency
     at_cost = lot_settings(request, config.books, home_currency)
     opening = opening_lots(request, config.books, at_cost)
@@ -317,6 +318,7 @@ def sync(
             replace=request.fresh,
             cost_basis=at_cost,
             chart=chart,
+            timezone=zone,
         )
         sinks = stack.enter_context(_open_sinks(outputs, run_info, store))
         history = _History(connector, fetcher)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -33,7 +33,8 @@ class RunInfo:
     sink receives are then already costed by the core (`Posting.cost`, `gain`, `lots`, and a gain
     posting to the chart's `gains` account), and `write_lots` receives the open lots after each
     window. `chart` is the run's chart of accounts, for a sink that posts to one of its accounts
-    itself (a period-end revaluation).
+    itself (a period-end revaluation). `timezone` is the zone the books are dated in (None: UTC);
+    `Transaction.date` already follows it.
     """
 
     source: str
@@ -46,6 +47,7 @@ class RunInfo:
     replace: bool = False
     cost_basis: LotSettings | None = None
     chart: Chart = attrs.Factory(Chart)
+    timezone: tzinfo | None = None
 
 
 class Sink(abc.ABC):
