@@ -19,6 +19,7 @@ disposals take cost × part ÷ pool quantity, rounded as above. Only those divis
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -343,7 +344,7 @@ class LotBook:
         self._own = own_transfer
         self.warnings: list[str] = []
         self._pools: dict[tuple[str, str], list[Lot]] = {}
-        self._transit: list[_Batch] = []
+        self._transit: dict[str, list[_Batch]] = {}  # per asset, in the order sent
         self._last_out: dict[str, datetime] = {}
         self._warned: set[str] = set()
         self._seq = 0
@@ -379,7 +380,8 @@ class LotBook:
                     "quantity": format_decimal(batch.quantity),
                     "lots": [lot.to_json() for lot in batch.lots],
                 }
-                for batch in self._transit
+                for asset in sorted(self._transit)
+                for batch in self._transit[asset]
             ],
             "opening": [
                 {
@@ -418,10 +420,9 @@ class LotBook:
             self._pools.setdefault(self._key(lot.holding, lot.asset), []).append(lot)
         for pool in self._pools.values():
             pool.sort(key=self._order)
-        self._transit = [
-            _Batch(b["entry_id"], b["asset"], Decimal(b["quantity"]), [Lot.from_json(x) for x in b["lots"]])
-            for b in state["transit"]
-        ]
+        for b in state["transit"]:
+            batch = _Batch(b["entry_id"], b["asset"], Decimal(b["quantity"]), [Lot.from_json(x) for x in b["lots"]])
+            self._transit.setdefault(batch.asset, []).append(batch)
         self._opening = [
             OpeningLot(
                 acquired=datetime.fromisoformat(o["acquired"]),
@@ -441,7 +442,7 @@ class LotBook:
     def open_lots(self) -> list[OpenLot]:
         """The lots held now, by holding, asset and acquisition: what an auditor asks for."""
         rows = [(lot, False) for lots in self._pools.values() for lot in lots]
-        rows += [(lot, True) for batch in self._transit for lot in batch.lots]
+        rows += [(lot, True) for batches in self._transit.values() for batch in batches for lot in batch.lots]
         rows.sort(key=lambda r: (r[1], r[0].holding, r[0].asset, r[0].acquired, r[0].seq))
         return [
             OpenLot(
@@ -816,7 +817,7 @@ class LotBook:
         """An own-account transfer out: the moved lots go in transit with their cost and date; a fee is a disposal."""
         moved = -(entry.amount + entry.fee)
         taken, opened = self._consume(entry, entry.asset, moved, entry.timestamp)
-        self._transit.append(_Batch(entry.entry_id, entry.asset, moved, taken))
+        self._transit.setdefault(entry.asset, []).append(_Batch(entry.entry_id, entry.asset, moved, taken))
         bookings: list[Booking] = [*opened, self._move(entry, "out", moved, taken)]
         if entry.fee:
             fee_value = self._fair(entry.asset, entry.fee, entry.timestamp.date())
@@ -828,21 +829,23 @@ class LotBook:
         one is waiting (the send a journal pairs it with), else the oldest batches. What no batch covers
         came from outside (a deposit). Arriving pieces are new lots of this holding (a new `uid`)."""
         gross = entry.amount + entry.fee
-        batches = [b for b in self._transit if b.asset == entry.asset]
-        same = [b for b in batches if b.quantity == gross][-1:]
-        batches = same + [b for b in batches if not any(b is x for x in same)]
+        waiting = self._transit.get(entry.asset, [])
+        same = next((b for b in reversed(waiting) if b.quantity == gross), None)
         arrived: list[Lot] = []
         missing = gross
         holding = self._where(entry)
-        for batch in batches:
+        emptied: list[_Batch] = []
+        for batch in itertools.chain([same] if same else [], (b for b in waiting if b is not same)):
             if not missing:
                 break
             pieces, _ = self._cut(batch.lots, min(missing, batch.quantity), pool=False)
             batch.quantity -= sum((p.quantity for p in pieces), _ZERO)
             if not batch.lots:
-                self._transit.remove(batch)
+                emptied.append(batch)
             arrived += [attrs.evolve(p, holding=holding, uid=self._uid()) for p in pieces]
             missing -= sum((p.quantity for p in pieces), _ZERO)
+        for batch in emptied:  # the paired send is usually the last one waiting: look from the end
+            del waiting[len(waiting) - 1 - next(i for i, b in enumerate(reversed(waiting)) if b is batch)]
         for lot in arrived:
             self._add(lot)
         bookings: list[Booking] = []

@@ -94,6 +94,7 @@ class Lanes:
             self._books[key] = shared[point]
         self._warned: set[str] = set()
         self._open: dict[CostBooks, list[OpenLot]] = {}
+        self._states: dict[CostBooks, dict[str, Any]] = {}
 
     def split(self, together: Iterable[Sequence[OutputKey]]) -> None:
         """Outputs about to take the same step stay together; the rest of a shared book go on with a copy."""
@@ -118,6 +119,7 @@ class Lanes:
         books = self._books[keys[0]]
         costed = books.cost(entries, transactions)
         self._open.pop(books, None)
+        self._states.pop(books, None)
         for message in books.lots.warnings:
             if message not in self._warned:
                 self._warned.add(message)
@@ -132,4 +134,8 @@ class Lanes:
         return self._open[books]
 
     def state(self, key: OutputKey) -> dict[str, Any]:
-        return self._books[key].state()
+        """What `key`'s lots are to the state file, made once per lot book and step."""
+        books = self._books[key]
+        if books not in self._states:
+            self._states[books] = books.state()
+        return self._states[books]
