@@ -1,14 +1,15 @@
 """The `onekonto` connector: 1Konto's account ledger (GET /api/v1/accounting/ledger/{accountId}).
 
 The classes only wire the modules that do the work: `auth` (login and bearer token), `paging`
-(windows, requests, pages), `mapping` (records to entries), `settings`. `sandbox` is a
+(windows, requests, pages), `mapping` (records to entries), `balances` (Get Account, for
+reconciliation), `settings`. `sandbox` is a
 1Konto-compatible server for tests, demos and benchmarks. See docs/plugins/onekonto.md.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from ledgerport import (
     Connector,
     DemoSource,
     Entry,
+    Holding,
     Page,
     PageRequest,
     Session,
@@ -28,7 +30,7 @@ from ledgerport import (
     hookimpl,
 )
 
-from . import mapping, paging
+from . import balances, mapping, paging
 from .api import NAME
 from .auth import LoginAuth
 from .settings import Settings
@@ -62,7 +64,7 @@ class OneKontoConnector(Connector[Settings]):
 
     name = NAME
     title = "1Konto"
-    description = "1Konto account ledger: every transaction once, exact amounts."
+    description = "1Konto account ledger: every transaction once, exact amounts, reconciled with Get Account."
     default_base_url = None
     needs_account = True
 
@@ -78,6 +80,10 @@ class OneKontoConnector(Connector[Settings]):
 
     def streams(self, session: Session) -> list[Stream]:
         return [LedgerStream(self.settings, self.context.account)]
+
+    def balances(self, session: Session) -> Sequence[Holding] | None:
+        """Get Account's balances, free + locked per asset, for a sync that reaches the present."""
+        return balances.balances(self.settings, self.context.account, session)
 
     def history_start(self, session: Session) -> datetime:
         """The time of the ledger's first transaction; now for an empty ledger, which has nothing to sync."""

@@ -6,6 +6,8 @@ import hashlib
 
 NAME = "onekonto"
 LEDGER_PATH = "/api/v1/accounting/ledger/{account}"
+ACCOUNT_PATH = "/api/v1/accounting/account/{account}"
+"""Get Account: the account's balances per asset now (free, locked, ...), for reconciliation."""
 DEFAULT_LOGIN_PATH = "/api/v1/identity/jwt"
 EVENT_TYPES = (
     "invalid",

@@ -156,6 +156,34 @@ class Ledger:
             lo = max(lo, bisect_left(self.orderings, start_ordering))
         return range(lo, max(lo, bisect_right(self.ticks, end_ticks)))
 
+    def _totals(self, until_ticks: int | None) -> list[int]:
+        """Each asset's signed sum, in its smallest units, of the transactions at or before `until_ticks`."""
+        end = len(self) if until_ticks is None else bisect_right(self.ticks, until_ticks)
+        totals = [0] * len(ASSETS)
+        for index in range(end):
+            totals[self.assets[index]] += self.units[index]
+        return totals
+
+    def holdings(self, until_ticks: int | None = None) -> dict[str, tuple[Decimal, Decimal]]:
+        """What Get Account reports per asset: (free, locked), whose sum is the exact signed sum of
+        every transaction at or before `until_ticks` (all of them by default), opening balances included.
+
+        Some of a holding is locked (a quarter of BTC's, USD's and 1INCH's when positive), so a client
+        that takes `free` for the total does not reconcile. Every asset of `ASSETS` is reported.
+        """
+        report = {}
+        for asset, total in enumerate(self._totals(until_ticks)):
+            locked = total // 4 if asset % 2 == 0 and total > 0 else 0
+            report[ASSETS[asset][0]] = (self._units(asset, total - locked), self._units(asset, locked))
+        return report
+
+    def balances(self, until_ticks: int | None = None) -> dict[str, Decimal]:
+        """Each asset's exact total at `until_ticks` (free + locked): the ground truth of a reconciliation."""
+        return {ASSETS[a][0]: self._units(a, total) for a, total in enumerate(self._totals(until_ticks))}
+
+    def _units(self, asset: int, units: int) -> Decimal:
+        return Decimal(f"{units}E-{self.places[asset]}")
+
     def matches(self, index: int, asset: str | None, event_type: str | None) -> bool:
         return (asset is None or ASSETS[self.assets[index]][0] == asset) and (
             event_type is None or EVENTS[self.events[index]][0] == event_type

@@ -1,5 +1,5 @@
-"""The sandbox's HTTP contract: 1Konto's login and ledger endpoints, with expiring tokens, a cap on
-`max`, short pages and injected faults, all deterministic. Serve it with `ledgerport.SandboxServer`."""
+"""The sandbox's HTTP contract: 1Konto's login, ledger and Get Account endpoints, with expiring tokens,
+a cap on `max`, short pages and injected faults, all deterministic. Serve it with `ledgerport.SandboxServer`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import islice
 from typing import Any
@@ -17,12 +18,13 @@ import attrs
 
 from ledgerport import SandboxRequest, SandboxResponse, json_response
 
-from ..api import DEFAULT_LOGIN_PATH, EVENT_TYPES, LEDGER_PATH, password_digest
+from ..api import ACCOUNT_PATH, DEFAULT_LOGIN_PATH, EVENT_TYPES, LEDGER_PATH, password_digest
 from ..eventtime import parse_event_time
 from .ledger import Ledger, to_ticks
 from .tokens import TokenIssuer
 
 _LEDGER_PREFIX = LEDGER_PATH.partition("{")[0]
+_ACCOUNT_PREFIX = ACCOUNT_PATH.partition("{")[0]
 _NO_TICKS = (-(2**63), 2**63 - 1)
 
 # The two error shapes of 1Konto's docs, one for each fault the sandbox injects.
@@ -33,7 +35,7 @@ _FAULT_BODIES: dict[int, Any] = {
 }
 
 
-HOSTILE = ("ignores-page", "seconds", "duplicates", "endless", "huge", "echo", "echo-login")
+HOSTILE = ("ignores-page", "seconds", "duplicates", "endless", "huge", "echo", "echo-login", "wrong-balance")
 """The ways `Sandbox(hostile=...)` misbehaves, as servers have been seen to:
 
 - `ignores-page`: serves from the window's first transaction whatever `startAtOrdering` asks;
@@ -42,8 +44,12 @@ HOSTILE = ("ignores-page", "seconds", "duplicates", "endless", "huge", "echo", "
 - `endless`: every page brings new ids at orderings past the one asked for;
 - `huge`: pads every ledger page with 65 MiB of blanks;
 - `echo`: answers every ledger request with a 500 whose message quotes the request's headers;
-- `echo-login`: answers the login with a 500 whose message quotes the request's body.
+- `echo-login`: answers the login with a 500 whose message quotes the request's body;
+- `wrong-balance`: Get Account reports BTC's `locked` one satoshi (1E-8) more than the ledger holds,
+  as an account whose ledger misses a transaction does: the reconciliation must show the difference.
 """
+WRONG_BALANCE = ("BTC", Decimal("1E-8"))
+"""The asset `hostile="wrong-balance"` misreports, and by how much."""
 HUGE_PADDING = 65 * 1024 * 1024
 
 
@@ -82,6 +88,7 @@ class Stats:
     pages: int = 0
     short_pages: int = 0
     split_orderings: int = 0
+    account_requests: int = 0
     faults: dict[int, int] = attrs.Factory(dict)
 
 
@@ -132,6 +139,7 @@ class Sandbox:
     `max_cap` caps `max`; every `short_every`-th page (0: none) comes back a quarter short although
     more remain, as the real API may. Tokens last `token_lifetime` seconds of `clock`. `hostile`
     (`HOSTILE`) makes it lie or misbehave, for the tests of what the client refuses to believe.
+    Get Account reports the balances of the transactions up to `wall_clock()` (now, by default).
     """
 
     def __init__(
@@ -147,6 +155,7 @@ class Sandbox:
         faults: Faults = Faults(),
         clock: Callable[[], float] = time.monotonic,
         hostile: str = "",
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if hostile not in ("", *HOSTILE):
             raise ValueError(f"hostile must be one of {HOSTILE}, not {hostile!r}")
@@ -163,6 +172,7 @@ class Sandbox:
         self._script = list(faults.script)
         self._rng = random.Random(faults.seed)
         self._clock = clock
+        self._wall_clock = wall_clock
         self._lock = threading.Lock()
 
     def __call__(self, request: SandboxRequest) -> SandboxResponse:
@@ -172,6 +182,8 @@ class Sandbox:
                 return self._login(request, now)
             if request.method == "GET" and request.path.startswith(_LEDGER_PREFIX):
                 return self._ledger(request, now)
+            if request.method == "GET" and request.path.startswith(_ACCOUNT_PREFIX):
+                return self._account(request, now)
             return _error(404, f"no such endpoint: {request.method} {request.path}")
 
     def _login(self, request: SandboxRequest, now: float) -> SandboxResponse:
@@ -195,7 +207,8 @@ class Sandbox:
             return self._rng.choice((503, 424))
         return 0
 
-    def _ledger(self, request: SandboxRequest, now: float) -> SandboxResponse:
+    def _refused(self, request: SandboxRequest, now: float) -> SandboxResponse | None:
+        """The injected fault or the 401 a request to the ledger or Get Account meets first, if any."""
         fault = self._fault()
         if fault:
             self.stats.faults[fault] = self.stats.faults.get(fault, 0) + 1
@@ -205,6 +218,37 @@ class Sandbox:
         if problem:
             self.stats.refused_tokens += 1
             return _error(401, problem)
+        return None
+
+    def _account(self, request: SandboxRequest, now: float) -> SandboxResponse:
+        """Get Account: `{"account": {..., "balances": {ASSET: {"free", "locked", ...}}}, "status": "OK", ...}`."""
+        refused = self._refused(request, now)
+        if refused is not None:
+            return refused
+        account = unquote(request.path[len(_ACCOUNT_PREFIX) :])
+        if account != self.ledger.account:
+            return _error(404, "Account ID Not Found")  # the docs' words, not the ledger route's
+        self.stats.account_requests += 1
+        held = self.ledger.holdings(to_ticks(self._wall_clock()))
+        if self.hostile == "wrong-balance":
+            asset, extra = WRONG_BALANCE
+            free, locked = held[asset]
+            held[asset] = (free, locked + extra)
+        balances = ",".join(
+            f'{json.dumps(asset)}:{{"free":{free:f},"locked":{locked:f},"limit":0,'
+            f'"pendingDeposit":0,"available":{free:f}}}'
+            for asset, (free, locked) in held.items()
+        )
+        body = (
+            f'{{"account":{{"accountId":{json.dumps(account)},"type":"trading","name":"sandbox account",'
+            f'"balances":{{{balances}}},"sources":[]}},"status":"OK","httpStatusCode":200}}'
+        )
+        return SandboxResponse(body=body.encode())
+
+    def _ledger(self, request: SandboxRequest, now: float) -> SandboxResponse:
+        refused = self._refused(request, now)
+        if refused is not None:
+            return refused
         account = unquote(request.path[len(_LEDGER_PREFIX) :])
         if account != self.ledger.account:
             return _error(404, f"account {account!r} not found")
