@@ -4,7 +4,9 @@ Neither format can hold a crypto quantity. With cost basis on (`--cost-basis`) e
 is carried at the cost of its lots and gains are realized (`valuation.cost_entry`), optionally
 adjusted to fair value at a period end (`fairvalue`); without it every posting is valued with the
 run's price book (`--prices`, trades, the `lookup_price` hook) at 2 decimals, with a rounding line
-where the cents do not add up. The quantity and the full source id go in the memo.
+where the cents do not add up. The quantity and the full source id go in the memo; the journal
+number is a per-file prefix (by default from the run's source and account), the day and a counter
+(`numbers`), and dates follow the sinks' `date_format`.
 """
 
 from __future__ import annotations

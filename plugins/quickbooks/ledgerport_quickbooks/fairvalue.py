@@ -121,7 +121,7 @@ class Carried:
                 Line(unrealized, -change, f"unrealized {'gain' if change > 0 else 'loss'} on {account}; {source}")
             )
         self.revalued.append(day.isoformat())
-        return JournalEntry(date=day.strftime("%m/%d/%Y"), lines=tuple(lines))
+        return JournalEntry(date=day, lines=tuple(lines))
 
     def _unrealized(self, row: dict[str, Any], run: RunInfo) -> str:
         """The chart's `unrealized` template, filled in as the chart fills its own."""

@@ -82,7 +82,7 @@ class IifSink(QuickBooksSink):
         for kind, line in zip(("TRNS", *("SPL",) * (len(entry.lines) - 1)), entry.lines, strict=True):
             fields = (
                 "GENERAL JOURNAL",
-                entry.date,
+                self.day(entry.date),
                 plain(line.account),
                 format_decimal(line.amount),
                 number,

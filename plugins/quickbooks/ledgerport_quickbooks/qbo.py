@@ -37,7 +37,7 @@ class QboSink(QuickBooksSink):
             [
                 (
                     number,
-                    entry.date,
+                    self.day(entry.date),
                     cell(line.account),
                     format_decimal(line.amount) if line.amount > 0 else "",
                     format_decimal(-line.amount) if line.amount < 0 else "",

@@ -13,22 +13,35 @@ import attrs
 from ledgerport import ConfigError, Entry, FileSink, MissingPriceError, PluginError, RunInfo, Transaction
 
 from .fairvalue import Carried
-from .numbers import JournalNumbers
+from .numbers import JournalNumbers, check_prefix, default_prefix
 from .valuation import JournalEntry, cost_entry, journal_entry
 
-__all__ = ["QuickBooksSink", "Settings"]
+__all__ = ["DATE_FORMATS", "QuickBooksSink", "Settings"]
 
 log = logging.getLogger(__name__)
 _warned: set[str] = set()
+_old_numbers: set[tuple[str, str]] = set()
+
+DATE_FORMATS = {"MM/DD/YYYY": "%m/%d/%Y", "DD/MM/YYYY": "%d/%m/%Y"}
+"""The dates QuickBooks reads, as the company's region writes them: US, or most other countries."""
+_OLD_FORMAT = "MM/DD/YYYY"
+"""What files begun before `date_format` was kept in their state were written in."""
 
 
 @attrs.frozen
 class Settings:
-    """`[sinks.iif]` / `[sinks.qbo]`: where the cents that rounding leaves over are booked, and with
-    cost basis on, the day (`YYYY-MM-DD`) whose end the holdings are adjusted to fair value on."""
+    """`[sinks.iif]` / `[sinks.qbo]`: where the cents that rounding leaves over are booked; with
+    cost basis on, the day (`YYYY-MM-DD`) whose end the holdings are adjusted to fair value on; the
+    prefix of the journal numbers (1 to 3 letters and digits, a letter first; default: 2 characters
+    derived from the run's source and account); the dates' format, `MM/DD/YYYY` or `DD/MM/YYYY`.
+
+    A file keeps the prefix and the date format it was begun with (they are in its state): another
+    one for a file that holds entries is refused, `--fresh` writes it anew."""
 
     rounding_account: str = "Expenses:Rounding"
     fair_value_at: str | None = None
+    journal_prefix: str | None = attrs.field(default=None, converter=attrs.converters.optional(check_prefix))
+    date_format: str = "MM/DD/YYYY"
 
     def __attrs_post_init__(self) -> None:
         if self.fair_value_at is not None:
@@ -36,6 +49,8 @@ class Settings:
                 date.fromisoformat(self.fair_value_at)
             except ValueError:
                 raise ValueError(f"fair_value_at: expected a day as YYYY-MM-DD, not {self.fair_value_at!r}") from None
+        if self.date_format not in DATE_FORMATS:
+            raise ValueError(f"date_format: expected {' or '.join(DATE_FORMATS)}, not {self.date_format!r}")
 
     @property
     def fair_value_day(self) -> date | None:
@@ -70,8 +85,9 @@ class QuickBooksSink(FileSink):
                     f"{self.name}: fair_value_at {day} lies before what {target} holds already (up to "
                     f"{carried.through}): its holdings at the end of that day are not known; write it anew with --fresh"
                 )
+        prefix, self._date_format = self._numbering(target, run, settings, checkpoint)
         super().__init__(target, run, settings, checkpoint)
-        self._numbers = JournalNumbers(self.saved.get("numbers"))
+        self._numbers = JournalNumbers(self.saved.get("numbers"), prefix)
         self.restore(self.saved.get("extra", {}))
         self._carried = carried
         if carried is not None and self.fresh and carried.begins is None:
@@ -93,6 +109,49 @@ class QuickBooksSink(FileSink):
             )
         if self.fresh:
             self.file.write(self.header())
+
+    def _numbering(self, target: str, run: RunInfo, settings: Settings, checkpoint: Any) -> tuple[str | None, str]:
+        """The journal-number prefix and the date format: the settings' for a file that holds no entry
+        yet, else what its state says it was begun with (a file begun before prefixes: None, the old
+        numbers; before the date format was kept: MM/DD/YYYY). Another one asked for is refused."""
+        wanted = settings.journal_prefix or default_prefix(run.source, run.account)
+        checkpoint = checkpoint or {}
+        saved = checkpoint.get("state", {})
+        if checkpoint.get("offset") is None or not any(saved.get("numbers", {}).values()):
+            return wanted, settings.date_format
+        prefix: str | None = saved.get("journal_prefix")
+        if prefix is None and settings.journal_prefix is not None:
+            raise ConfigError(
+                f"{self.name}: journal_prefix {settings.journal_prefix}: {target} was begun with journal numbers "
+                "without a prefix (YYMMDD-NNNN) and keeps them, so that one file never mixes two kinds; leave "
+                "journal_prefix unset for it, or write it anew with --fresh"
+            )
+        if prefix is not None and settings.journal_prefix is not None and prefix != settings.journal_prefix:
+            raise ConfigError(
+                f"{self.name}: journal_prefix {settings.journal_prefix}: the journal numbers of {target} carry the "
+                f"prefix {prefix}; a file keeps one prefix: set journal_prefix = {prefix!r} for it, or write it "
+                "anew with --fresh"
+            )
+        if prefix is None and (self.name, target) not in _old_numbers:
+            _old_numbers.add((self.name, target))
+            log.warning(
+                "%s: %s keeps the journal numbers it was begun with (YYMMDD-NNNN, no prefix), which another "
+                "source's or account's file may use too; --fresh writes it anew with prefixed numbers",
+                self.name,
+                target,
+            )
+        date_format = saved.get("date_format", _OLD_FORMAT)
+        if date_format != settings.date_format:
+            raise ConfigError(
+                f"{self.name}: date_format {settings.date_format}: {target} holds dates written {date_format}, and a "
+                f"file must not change format mid-way; set date_format = {date_format!r} for it, or write it anew "
+                "with --fresh"
+            )
+        return prefix, date_format
+
+    def day(self, when: date) -> str:
+        """A date as the file writes it."""
+        return when.strftime(DATE_FORMATS[self._date_format])
 
     def write_entries(self, entries: Sequence[Entry]) -> None:
         """At cost, which sub-account each holding is, for an `unrealized` template that names it."""
@@ -157,7 +216,10 @@ class QuickBooksSink(FileSink):
 
     def state(self) -> dict[str, Any]:
         # a copy: what `closing` numbers past the commit must not reach the checkpoint handed back
-        state = {"numbers": dict(self._numbers.counts), "extra": self.extra_state()}
+        state: dict[str, Any] = {"numbers": dict(self._numbers.counts), "extra": self.extra_state()}
+        if self._numbers.prefix is not None:  # a file begun before prefixes keeps a state without one
+            state["journal_prefix"] = self._numbers.prefix
+        state["date_format"] = self._date_format
         if self._carried is not None:
             state["carried"] = self._carried.state()
         return state

@@ -1,17 +1,20 @@
 """Reading QuickBooks files back with Decimal, checking what QuickBooks insists on as they are read.
 
 For tests, the sink's own and anyone's who checks a file before importing it: `read_iif`,
-`read_qbo`, and `assert_balanced`.
+`read_qbo`, and `assert_balanced`. The readers check every date against the file's `date_format`
+(`MM/DD/YYYY` unless told otherwise): a real day, written in that shape.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 from .qbo import COLUMNS
+from .sink import DATE_FORMATS
 
 __all__ = ["Journals", "Line", "assert_balanced", "read_iif", "read_qbo"]
 
@@ -24,14 +27,23 @@ _DATE = re.compile(r"\d\d/\d\d/\d{4}")
 _IIF_COLUMNS = ["TRNSTYPE", "DATE", "ACCNT", "AMOUNT", "DOCNUM", "MEMO"]
 
 
+def _check_date(text: str, date_format: str) -> None:
+    assert _DATE.fullmatch(text), f"{text!r} is not a date as {date_format}"
+    try:
+        datetime.strptime(text, DATE_FORMATS[date_format])
+    except ValueError:
+        raise AssertionError(f"{text!r} is not a date as {date_format}") from None
+
+
 def _cents(text: str) -> Decimal:
     amount = Decimal(text)
     assert amount.as_tuple().exponent == -2, f"{text!r} is not written with 2 decimals"
     return amount
 
 
-def read_iif(path: Path) -> Journals:
-    """Every TRNS..ENDTRNS block, checked for shape: one TRNS, SPL rows, one date and DOCNUM, GENERAL JOURNAL."""
+def read_iif(path: Path, date_format: str = "MM/DD/YYYY") -> Journals:
+    """Every TRNS..ENDTRNS block, checked for shape: one TRNS, SPL rows, one date (as `date_format`)
+    and DOCNUM, GENERAL JOURNAL."""
     journals: Journals = {}
     block: list[dict[str, str]] | None = None
     columns: dict[str, list[str]] = {}
@@ -53,7 +65,7 @@ def read_iif(path: Path) -> Journals:
             assert {(r["DOCNUM"], r["DATE"], r["TRNSTYPE"]) for r in block} == {
                 (number, block[0]["DATE"], "GENERAL JOURNAL")
             }
-            assert _DATE.fullmatch(block[0]["DATE"])
+            _check_date(block[0]["DATE"], date_format)
             assert number not in journals, f"DOCNUM {number} is used twice"
             journals[number] = [(r["ACCNT"], _cents(r["AMOUNT"]), r["MEMO"]) for r in block]
             block = None
@@ -64,8 +76,9 @@ def read_iif(path: Path) -> Journals:
     return journals
 
 
-def read_qbo(path: Path) -> Journals:
-    """Rows grouped by Journal No., which must be consecutive and share their date; one of Debits or Credits each."""
+def read_qbo(path: Path, date_format: str = "MM/DD/YYYY") -> Journals:
+    """Rows grouped by Journal No., which must be consecutive and share their date (as `date_format`);
+    one of Debits or Credits each."""
     journals: Journals = {}
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
@@ -77,7 +90,8 @@ def read_qbo(path: Path) -> Journals:
             assert number == last or number not in journals, f"journal {number} is split or used twice"
             last = number
             assert dates.setdefault(number, row["Journal Date"]) == row["Journal Date"]
-            assert _DATE.fullmatch(row["Journal Date"]) and row["Name"] == ""
+            _check_date(row["Journal Date"], date_format)
+            assert row["Name"] == ""
             debit, credit = row["Debits"], row["Credits"]
             assert bool(debit) != bool(credit), f"row needs exactly one of Debits and Credits: {row}"
             amount = _cents(debit) if debit else -_cents(credit)

@@ -13,6 +13,7 @@ own per asset (`holding_account`), and every entry balances by construction; no 
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import attrs
@@ -40,9 +41,9 @@ class Line:
 
 @attrs.frozen
 class JournalEntry:
-    """One general journal entry; `date` is already as both formats write it, MM/DD/YYYY."""
+    """One general journal entry, dated `date` (each sink writes it in its `date_format`)."""
 
-    date: str
+    date: date
     lines: tuple[Line, ...]
 
 
@@ -133,4 +134,4 @@ def _balanced(
     rest = -sum((line.amount for line in lines), Decimal(0))
     if rest:
         lines.append(Line(rounding_account, rest, _memo(f"rounding to {run.home_currency} cents", source)))
-    return JournalEntry(date=transaction.date.strftime("%m/%d/%Y"), lines=tuple(lines))
+    return JournalEntry(date=transaction.date, lines=tuple(lines))

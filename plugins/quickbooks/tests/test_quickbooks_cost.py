@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from ledgerport_quickbooks import IifSettings, IifSink, QboSink, Settings
 from ledgerport_quickbooks.fairvalue import ADJUSTMENT
+from ledgerport_quickbooks.numbers import default_prefix
 
 from ledgerport import ConfigError, Entry, Kind, MissingPriceError, PluginError, RunInfo, SinkType
 from ledgerport.books import (
@@ -34,6 +35,7 @@ SINKS = {
     "qbo": SinkType(name="qbo", description="", open=QboSink, settings=Settings),
 }
 SUFFIX = {"iif": "iif", "qbo": "csv"}
+P = default_prefix("demo", "main")
 METHODS = ("fifo", "lifo", "hifo", "average")
 GAINS = "Income:Realized-Gains"
 UNREALIZED = "Income:Unrealized-Gains"
@@ -245,15 +247,15 @@ def test_the_fair_value_adjustment_is_fair_value_less_cost_and_the_holdings_stay
     journals = readers[fmt](path)
     balanced(journals)
     ((number, lines),) = adjustments(journals)
-    assert number == f"{day:%y%m%d}-{'0008' if day == DAY1 else '0007'}", "the day's last entry"
+    assert number == f"{P}{day:%y%m%d}{'008' if day == DAY1 else '007'}", "the day's last entry"
     assert all(a == UNREALIZED or a.endswith(f":{ADJUSTMENT}") for a, _, _ in lines)
     expected = expected_adjustments(day, prices)
     assert expected and {a: v for a, v, _ in lines if a != UNREALIZED} == expected
     assert balances({number: lines})[UNREALIZED] == -sum(expected.values())
     order = list(journals)
     where = order.index(number)
-    assert all(n[:6] <= f"{day:%y%m%d}" for n in order[:where]) and all(
-        n[:6] > f"{day:%y%m%d}" for n in order[where + 1 :]
+    assert all(n[2:8] <= f"{day:%y%m%d}" for n in order[:where]) and all(
+        n[2:8] > f"{day:%y%m%d}" for n in order[where + 1 :]
     )
     if day == DAY2:
         assert order[-1] == number  # written at the end of a run whose range covers day 2

@@ -10,7 +10,7 @@ from pathlib import Path
 import attrs
 import pytest
 from ledgerport_quickbooks import IifSettings, IifSink, QboSink, Settings
-from ledgerport_quickbooks.numbers import JournalNumbers
+from ledgerport_quickbooks.numbers import JournalNumbers, default_prefix
 
 from ledgerport import Chart, Entry, JournalBuilder, Kind, MissingPriceError, PriceBook, RunInfo, SinkType, StateError
 from ledgerport.sdk.outputfile import pending_path
@@ -22,6 +22,8 @@ SINKS = {
     "qbo": SinkType(name="qbo", description="", open=QboSink, settings=Settings),
 }
 SUFFIX = {"iif": "iif", "qbo": "csv"}
+P = default_prefix("demo", "main")
+"""The sample's journal-number prefix: `P + "240301001"` is its first entry."""
 # ETH has no price here: it is valued through USDT, at the price trade t2 implies
 PRICES = """\
 date,asset,currency,price
@@ -93,20 +95,20 @@ def test_values_are_quantity_times_price_and_the_memo_keeps_quantity_and_source_
     fmt: str, written: Path, readers: dict[str, Callable[[Path], dict]]
 ) -> None:
     journals = readers[fmt](written)
-    assert journals["240301-0001"] == [
+    assert journals[P + "240301001"] == [
         ("Assets:Demo:Main", Decimal("40123.45"), "1 BTC; id demo:main:e01; entries e01; Deposit BTC"),
         ("Equity:Demo:External", Decimal("-40123.45"), "-1 BTC; id demo:main:e01; entries e01; Deposit BTC"),
     ]
     # a trade is valued at what was traded: 4000 USDT at 0.9998, on both sides
-    trade = journals["240301-0003"]
+    trade = journals[P + "240301003"]
     assert trade[0] == (
         "Assets:Demo:Trade",
         Decimal("-3999.20"),
         "-0.1 BTC @@ 4000 USDT; id demo:main:e04; entries e04,e05; Trade_Exchange BTC",
     )
     # ETH one day later: 0.25 ETH at 1000 USDT per 0.500000000000000001 ETH, at 0.9998 USD per USDT
-    assert journals["240302-0004"][0][:2] == ("Assets:Demo:Trade", Decimal("-499.90"))
-    assert "0.25 ETH; id demo:main:e15; entries e15" in journals["240302-0004"][0][2]
+    assert journals[P + "240302004"][0][:2] == ("Assets:Demo:Trade", Decimal("-499.90"))
+    assert "0.25 ETH; id demo:main:e15; entries e15" in journals[P + "240302004"][0][2]
     assert not [memo for lines in journals.values() for _, _, memo in lines if "e13" in memo]
 
 
@@ -118,7 +120,7 @@ def test_a_rounding_line_takes_up_the_cents_rounding_leaves(
     run_sink(SINKS[fmt], path, entries(), prices=prices(tmp_path), settings=settings)
     journals = readers[fmt](path)
     balanced(journals)
-    split = journals["240303-0001"]
+    split = journals[P + "240303001"]
     assert [(account, amount) for account, amount, _ in split] == [
         ("Assets:Demo:Main", Decimal("1.00")),
         ("Assets:Demo:Trade", Decimal("1.00")),
@@ -193,10 +195,14 @@ def test_iif_declares_each_account_and_its_parents_once_before_use(tmp_path: Pat
 
 
 def test_journal_numbers_are_short_per_day_and_never_repeat() -> None:
-    numbers = JournalNumbers()
     day = date(2024, 3, 1)
-    issued = [numbers.next(day) for _ in range(40)]
-    assert issued[:2] == ["240301-0001", "240301-0002"] and issued[9] == "240301-000A" and issued[35] == "240301-0010"
-    assert numbers.next(date(1924, 3, 1)) == "240301-0015"  # a century apart, the same prefix: still unique
-    assert JournalNumbers(numbers.counts).next(day) == "240301-0016"
-    assert all(len(n) == 11 for n in issued)
+    for numbers, first, tenth, after in (
+        (JournalNumbers(prefix="H5"), "H5240301001", "H524030100A", "H5240301010"),
+        (JournalNumbers(), "240301-0001", "240301-000A", "240301-0010"),  # a file begun before prefixes
+    ):
+        issued = [numbers.next(day) for _ in range(40)]
+        assert issued[0] == first and issued[9] == tenth and issued[35] == after
+        century = numbers.next(date(1924, 3, 1))  # a century apart, the same YYMMDD: still unique
+        assert century not in issued and century.endswith("15")
+        assert JournalNumbers(numbers.counts, numbers.prefix).next(day).endswith("16")
+        assert all(len(n) == 11 for n in issued)

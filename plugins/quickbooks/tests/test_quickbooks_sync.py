@@ -214,8 +214,55 @@ def test_at_cost_a_sync_in_three_parts_writes_the_bytes_of_one_and_the_fair_valu
     assert journals["iif"] == journals["qbo"]
     balanced(journals["iif"])
     adjusted = [n for n, lines in journals["iif"].items() if any("Fair-Value-Adjustment" in a for a, _, _ in lines)]
-    assert len(adjusted) == 1 and adjusted[0].startswith("240115-")
+    assert len(adjusted) == 1 and adjusted[0][2:8] == "240115"
     gains = sum(
         (v for lines in journals["iif"].values() for a, v, _ in lines if a == "Income:Realized-Gains"), Decimal(0)
     )
     assert gains
+
+
+# --- issue 15: numbers per source and account, the dates' format --------------------------------
+
+
+def test_cli_two_accounts_files_have_disjoint_numbers_and_a_file_keeps_its_date_format(
+    invoke: Callable[..., Result], tmp_path: Path, readers: dict[str, Callable[..., dict]]
+) -> None:
+    from ledgerport_quickbooks.numbers import default_prefix
+
+    prices = str(price_file(tmp_path / "prices.csv"))
+    files = {}
+    for account in ("alice", "bob"):
+        files[account] = tmp_path / f"{account}.csv"
+        result = invoke(
+            "--account",
+            account,
+            "--sink",
+            f"qbo:{files[account]}",
+            "--prices",
+            prices,
+            "--set",
+            "qbo.date_format=DD/MM/YYYY",
+            "--state",
+            str(tmp_path / f"{account}.db"),
+        )
+        assert result.exit_code == 0, result.output
+    alice, bob = (readers["qbo"](files[a], "DD/MM/YYYY") for a in ("alice", "bob"))
+    assert alice and bob and not set(alice) & set(bob)
+    assert {n[:2] for n in alice} == {default_prefix("kucoin", "alice")}
+    assert {n[:2] for n in bob} == {default_prefix("kucoin", "bob")}
+    before = files["alice"].read_bytes()
+    # the same file, the state at its checkpoint, the US format asked for: refused, the file untouched
+    result = invoke(
+        "--account",
+        "alice",
+        "--sink",
+        f"qbo:{files['alice']}",
+        "--prices",
+        prices,
+        "--state",
+        str(tmp_path / "alice.db"),
+    )
+    assert result.exit_code != 0
+    assert "date_format MM/DD/YYYY" in result.output and "holds dates written DD/MM/YYYY" in result.output
+    assert "--fresh" in result.output
+    assert files["alice"].read_bytes() == before
