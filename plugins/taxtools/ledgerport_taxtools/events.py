@@ -66,7 +66,9 @@ def _description(transaction: Transaction) -> str:
 
 
 def _single(transaction: Transaction, entry: Entry) -> list[KoinlyRow]:
-    row = KoinlyRow(timestamp=transaction.timestamp, description=_description(transaction), tx_hash=tx_hash(entry.raw))
+    row = KoinlyRow(
+        timestamp=transaction.timestamp, description=_description(transaction), tx_hash=tx_hash(entry.raw, entry.source)
+    )
     if entry.amount > 0:
         return [attrs.evolve(row, received=Amount(entry.amount, entry.asset), label=label(entry, incoming=True))]
     if entry.amount < 0:
@@ -97,7 +99,7 @@ def _trade(transaction: Transaction, legs: Sequence[Entry]) -> list[KoinlyRow]:
     base = KoinlyRow(
         timestamp=transaction.timestamp,
         description=_description(transaction),
-        tx_hash=next((h for h in map(tx_hash, (leg.raw for leg in legs)) if h), ""),
+        tx_hash=next((h for h in (tx_hash(leg.raw, leg.source) for leg in legs) if h), ""),
     )
     if len(out) <= 1 and len(into) <= 1 and (out or into):
         rows = [

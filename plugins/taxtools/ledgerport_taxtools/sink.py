@@ -10,7 +10,11 @@ from ledgerport import Entry, FileSink, RunInfo, Transaction, cell, format_decim
 
 from .events import Amount, KoinlyRow, koinly_rows
 
-__all__ = ["HEADER", "KoinlySink", "render"]
+__all__ = ["DATE_FORMAT", "HEADER", "KoinlySink", "render"]
+
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
+"""Koinly's documented `YYYY-MM-DD HH:MM UTC` with the seconds: Koinly takes a row whose date, currency
+and amount equal an imported one's as a duplicate, so two equal fills in one minute need them."""
 
 HEADER = (
     "Date",
@@ -33,10 +37,11 @@ def _amount(amount: Amount | None) -> tuple[str, str]:
 
 
 def render(row: KoinlyRow) -> tuple[str, ...]:
-    """Koinly's date form (`2024-03-01 09:30 UTC`); net worth is left to Koinly's own prices. Text cells
-    go through `ledgerport.cell` (no control characters, no formulas); amounts are left alone."""
+    """Koinly's date form with the seconds (`2024-03-01 09:30:15 UTC`), so fills in one minute stay
+    apart; net worth is left to Koinly's own prices. Text cells go through `ledgerport.cell` (no control
+    characters, no formulas); amounts are left alone."""
     return (
-        row.timestamp.strftime("%Y-%m-%d %H:%M UTC"),
+        row.timestamp.strftime(DATE_FORMAT),
         *_amount(row.sent),
         *_amount(row.received),
         *_amount(row.fee),

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import attrs
 import pytest
-from ledgerport_taxtools import HEADER, Amount, KoinlySink, koinly_rows, label, tx_hash
+from ledgerport_taxtools import HEADER, Amount, KoinlySink, koinly_rows, label, render, tx_hash
+from ledgerport_taxtools.labels import KOINLY_TAGS
 
 from ledgerport import Entry, Kind, RunInfo, SinkType, StateError, Transaction, exact
 from ledgerport.sdk.outputfile import pending_path
@@ -73,7 +74,7 @@ def test_trades_withdrawals_and_rewards(rows: list[dict[str, str]]) -> None:
         trade["Fee Amount"],
         trade["Fee Currency"],
         trade["Label"],
-    ) == ("2024-03-01 09:50 UTC", "0.1", "BTC", "4000", "USDT", "4", "USDT", "")
+    ) == ("2024-03-01 09:50:00 UTC", "0.1", "BTC", "4000", "USDT", "4", "USDT", "")
     withdrawal = by_event["demo:main:e12"]
     assert (withdrawal["Sent Amount"], withdrawal["Fee Amount"], withdrawal["TxHash"]) == ("0.2000", "0.0001", HASH)
     assert by_event["demo:main:e13"]["Received Amount"] == "0.000000000000000007"
@@ -81,8 +82,7 @@ def test_trades_withdrawals_and_rewards(rows: list[dict[str, str]]) -> None:
         "demo:main:e08": "reward",
         "demo:main:e09": "margin loan",
         "demo:main:e10": "margin fee",
-        "demo:main:e11": "loan repayment",
-        "demo:main:e13": "staking",
+        "demo:main:e13": "reward",
         "demo:main:e14": "cost",
     }
     assert "demo:main:e02" not in by_event
@@ -148,15 +148,48 @@ def test_an_unpaired_transfer_is_a_plain_movement_and_a_zero_entry_no_row() -> N
     ("kind", "amount", "category", "sub", "expected"),
     [
         (Kind.REWARD, "1", "Airdrop/Fork", "MAIN", "airdrop"),
-        (Kind.REWARD, "1", "Soft Staking Profits", "MAIN", "staking"),
+        # Koinly documents `reward` for staking rewards; it has no `staking` tag any more
+        (Kind.REWARD, "1", "Soft Staking Profits", "MAIN", "reward"),
+        (Kind.REWARD, "1", "Staking Profits", "MAIN", "reward"),
+        (Kind.REWARD, "1", "Mining Income", "MAIN", "mining"),
         (Kind.REWARD, "1", "Referral Bonus", "MAIN", "reward"),
+        (Kind.REWARD, "-1", "KuCoin Bonus", "MAIN", ""),
         (Kind.FEE, "1", "Fee Rebate", "MAIN", "fee refund"),
+        (Kind.FEE, "-1", "KCS Pay Fees", "MAIN", "cost"),
+        (Kind.FEE, "-1", "Liquidation Fees", "MARGIN", "margin fee"),
+        (Kind.FEE, "-1", "Liquidation Fees", "MAIN", "margin fee"),
+        # lending interest and Earn profits are income; margin interest an expense
         (Kind.INTEREST, "1", "Lending interest", "MAIN", "lending interest"),
+        (Kind.INTEREST, "1", "KuCoin Earn Profits", "MAIN", "lending interest"),
+        (Kind.INTEREST, "1", "Hold to Earn Earnings", "MAIN", "lending interest"),
+        (Kind.INTEREST, "1", "Staking interest", "MAIN", "reward"),
         (Kind.INTEREST, "-1", "Interest", "MAIN", "loan fee"),
+        (Kind.INTEREST, "-1", "Margin Interest", "MAIN", "margin fee"),
+        (Kind.INTEREST, "-1", "Interest", "MARGIN", "margin fee"),
+        (Kind.INTEREST, "-1", "LIABILITY_INTEREST", "UNIFIED", "margin fee"),
+        (Kind.INTEREST, "-1", "Interest", "ISOLATED_V2", "margin fee"),
         (Kind.LOAN, "1", "Loans", "MAIN", "loan"),
+        (Kind.LOAN, "1", "Borrowings", "MARGIN", "margin loan"),
         (Kind.LOAN, "-1", "Lendings", "MAIN", ""),
+        # repayments: Koinly's documented list has no tag for them, so none (a plain disposal/acquisition)
+        (Kind.REPAYMENT, "-1", "Debt Repayment", "MARGIN", ""),
+        (Kind.REPAYMENT, "1", "Loans Repaid", "MAIN", ""),
+        # a liquidation is a forced sale: a trade, which Koinly taxes untagged
+        (Kind.TRADE, "-1", "LIQUIDATION", "MARGIN_V2", ""),
+        (Kind.TRADE, "-1", "Liquidation Takeover", "MARGIN", ""),
+        (Kind.TRANSFER, "-1", "Staking", "MAIN", ""),
+        (Kind.TRANSFER, "1", "Redemption", "MAIN", ""),
         (Kind.DEPOSIT, "1", "Deposit", "MAIN", ""),
         (Kind.WITHDRAWAL, "-1", "Withdrawal", "MAIN", ""),
+        # 1Konto's event types
+        (Kind.DEPOSIT, "1", "deposit", "", ""),
+        (Kind.WITHDRAWAL, "-1", "withdrawal", "", ""),
+        (Kind.TRANSFER, "-1", "transferSent", "", ""),
+        (Kind.TRANSFER, "1", "transferReceived", "", ""),
+        (Kind.ADJUSTMENT, "1", "manual", "", ""),
+        (Kind.ADJUSTMENT, "1", "initialBalances", "", ""),
+        (Kind.OTHER, "1", "order", "", ""),
+        (Kind.OTHER, "1", "someNewType", "", ""),
     ],
 )
 def test_labels(kind: Kind, amount: str, category: str, sub: str, expected: str) -> None:
@@ -178,6 +211,61 @@ def test_labels(kind: Kind, amount: str, category: str, sub: str, expected: str)
 )
 def test_tx_hash(raw: dict[str, object] | None, expected: str) -> None:
     assert tx_hash(raw) == expected
+    assert tx_hash(raw, "kucoin") == expected, "a KuCoin hash without a suffix is kept whole"
+
+
+def test_every_label_is_one_of_koinlys_documented_tags() -> None:
+    categories = ("", "Staking Profits", "Airdrop/Fork", "Mining Income", "Margin Interest", "Liquidation Fees", "x")
+    for kind in Kind:
+        for category in categories:
+            for sub in ("MAIN", "MARGIN", ""):
+                for amount in ("1", "-1"):
+                    entry = _entry("1", "BTC", amount, kind=kind, category=category, sub_account=sub)
+                    assert label(entry, incoming=entry.amount > 0) in KOINLY_TAGS | {""}
+
+
+@pytest.mark.parametrize(
+    ("source", "value", "expected"),
+    [
+        ("kucoin", f"{HASH}@0x8d5c0d8e3b0f9c2b1a7e6f5d4c3b2a1908f7e6d5@eth", HASH),
+        (
+            "kucoin",
+            "2C24A6D5B3E7D5B6AA6534025B9B107AC910309A98825BF5581E25BEC94AD83B@e8902757998fc352e6c9d8890d18a71c",
+            "2C24A6D5B3E7D5B6AA6534025B9B107AC910309A98825BF5581E25BEC94AD83B",
+        ),
+        ("kucoin", " 0xab @addr@trx ", "0xab"),
+        ("kucoin", "@addr@eth", ""),
+        ("onekonto", "0xab@addr@eth", "0xab@addr@eth"),
+        ("", "0xab@addr@eth", "0xab@addr@eth"),
+    ],
+)
+def test_kucoins_address_and_chain_suffix_is_dropped_for_kucoin_only(source: str, value: str, expected: str) -> None:
+    context = f'{{"orderId": "o1", "txId": "{value}"}}'
+    assert tx_hash({"context": context}, source) == expected
+    withdrawal = attrs.evolve(
+        _entry("w", "ETH", "-1", "0.01", kind=Kind.WITHDRAWAL), source=source or "x", raw={"context": context}
+    )
+    (row,) = koinly_rows(_txn(Kind.WITHDRAWAL, [withdrawal]), [withdrawal])
+    assert row.tx_hash == (expected if source else value)
+
+
+def test_the_date_keeps_its_seconds_so_two_fills_in_one_minute_stay_apart() -> None:
+    rows = []
+    for second, trade_id in ((5, "t1"), (41, "t2")):
+        legs = [
+            attrs.evolve(
+                _entry(f"{trade_id}a", "BTC", "-0.1", kind=Kind.TRADE),
+                timestamp=datetime(2024, 5, 1, 12, 0, second, tzinfo=UTC),
+            ),
+            attrs.evolve(
+                _entry(f"{trade_id}b", "USDT", "6000", kind=Kind.TRADE),
+                timestamp=datetime(2024, 5, 1, 12, 0, second, tzinfo=UTC),
+            ),
+        ]
+        rows += [render(row) for row in koinly_rows(_txn(Kind.TRADE, legs), legs)]
+    assert [r[0] for r in rows] == ["2024-05-01 12:00:05 UTC", "2024-05-01 12:00:41 UTC"]
+    assert rows[0][1:5] == rows[1][1:5], "equal fills: only the date tells them apart"
+    datetime.strptime(rows[0][0], "%Y-%m-%d %H:%M:%S UTC")
 
 
 def test_a_crashed_runs_tail_is_cut_off_when_the_sink_reopens(tmp_path: Path) -> None:
@@ -186,9 +274,9 @@ def test_a_crashed_runs_tail_is_cut_off_when_the_sink_reopens(tmp_path: Path) ->
     committed = path.read_text()
     # what a run killed while appending its next commit leaves: the start of its pending record
     with path.open("a") as file:
-        file.write("2024-03-02 09:30 UTC,200,US")
+        file.write("2024-03-02 09:30:00 UTC,200,US")
     Path(pending_path(str(path))).write_text(
-        "2024-03-02 09:30 UTC,200,US" + "the rest of that commit\n", encoding="utf-8"
+        "2024-03-02 09:30:00 UTC,200,US" + "the rest of that commit\n", encoding="utf-8"
     )
     KoinlySink(str(path), RUN, None, checkpoint).close()
     assert path.read_text() == committed
