@@ -29,12 +29,21 @@ class JournalTextSink(FileSink):
         self.accounts: set[str] = set(self.saved.get("accounts", ()))
         self.commodities: dict[str, str] = dict(self.saved.get("commodities", {}))
         self.balances = BalanceTracker(self.saved.get("balances"))
+        self._declared: list[str] = []
         self.restore(self.saved.get("extra", {}))
         if self.fresh:
             self.file.write(self.header())
 
     def write_transactions(self, transactions: Sequence[Transaction]) -> None:
-        self.file.write("".join(map(self.render, transactions)))
+        """Each transaction with the declarations it needs just before it, wherever a window begins:
+        a run in parts then writes the bytes one run writes."""
+        text = []
+        for transaction in transactions:
+            body = self.render(transaction)
+            text += self._declared
+            self._declared.clear()
+            text.append(body)
+        self.file.write("".join(text))
 
     def state(self) -> dict[str, Any]:
         return {
@@ -49,14 +58,18 @@ class JournalTextSink(FileSink):
         known = self.commodities.get(commodity)
         if known is None:
             known = self.commodities[commodity] = self.spell(commodity, set(self.commodities.values()))
-            self.file.write(self.declare_commodity(commodity, known))
+            self.declaration(self.declare_commodity(commodity, known))
         return known
 
     def account(self, name: str) -> str:
         if name not in self.accounts:
             self.accounts.add(name)
-            self.file.write(self.declare_account(name))
+            self.declaration(self.declare_account(name))
         return name
+
+    def declaration(self, text: str) -> None:
+        """Text that must come before the transaction being rendered (a directive it needs)."""
+        self._declared.append(text)
 
     def declare(self, transaction: Transaction) -> None:
         """Declares every account and commodity the transaction uses before it is written."""

@@ -72,7 +72,7 @@ class LedgerSink(JournalTextSink):
         """Declares a posting tag before its first use, which `ledger --pedantic` demands."""
         if name not in self.tags:
             self.tags.add(name)
-            self.file.write(f"tag {name}\n")
+            self.declaration(f"tag {name}\n")
         return name
 
     def money(self, value: Decimal, commodity: str) -> str:
