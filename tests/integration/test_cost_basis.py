@@ -145,6 +145,9 @@ def test_done_when_every_book_books_the_same_gains_to_the_cent(at_cost: tuple[st
 def test_every_tool_accepts_the_books_at_cost(at_cost: tuple[str, Path, Any]) -> None:
     _, out, _ = at_cost
     bean_check(out / BOOKS["beancount"])
+    main = out / "main.beancount"  # the books need no option of their own, which beancount ignores in an include
+    main.write_text(f'option "operating_currency" "USD"\ninclude "{BOOKS["beancount"]}"\n', encoding="utf-8")
+    bean_check(main)
     hledger(out / BOOKS["ledger"], "check", "-s")
     ledger(out / BOOKS["ledger"], "--pedantic", "bal")
     assert_balanced(read_iif(out / BOOKS["iif"]))
