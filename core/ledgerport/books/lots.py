@@ -356,6 +356,8 @@ class LotBook:
                     f"opening lot {row.line} ({row.asset}): cost {format_decimal(row.cost)} has more than "
                     f"{settings.places} decimals, finer than the books keep {settings.home_currency} in"
                 )
+        if len({row.line for row in self._opening}) < len(self._opening):
+            raise ConfigError("opening lots: each needs its own `line` number (its lots are named opening:LINE)")
         if state is not None:
             self._restore(state)
 

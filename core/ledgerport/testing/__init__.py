@@ -147,7 +147,8 @@ def sample_prices(home_currency: str = "USD") -> PriceBook:
 
 
 def sample_opening_lots() -> list[OpeningLot]:
-    """What `sample_entries()`'s holdings that predate its range cost (KCS and USDC in MAIN)."""
+    """What `sample_entries()`'s holdings that predate its range cost (KCS and USDC in MAIN), as lines 2
+    and 3 of an opening-lots file would give them."""
     return [
         OpeningLot(
             acquired=datetime(2023, 1, 5, tzinfo=UTC),
@@ -155,6 +156,7 @@ def sample_opening_lots() -> list[OpeningLot]:
             asset="KCS",
             quantity=Decimal(10),
             cost=Decimal(55),
+            line=2,
         ),
         OpeningLot(
             acquired=datetime(2023, 2, 5, tzinfo=UTC),
@@ -162,6 +164,7 @@ def sample_opening_lots() -> list[OpeningLot]:
             asset="USDC",
             quantity=Decimal(100),
             cost=Decimal(99),
+            line=3,
         ),
     ]
 

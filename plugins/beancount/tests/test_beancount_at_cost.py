@@ -158,7 +158,7 @@ def test_lots_carry_their_total_cost_date_and_id_and_disposals_their_fair_value(
     assert "  Assets:Demo:Trade  0.5 BTC {{20000.00 USD, 2024-03-01, \"e01\"}}\n  Assets:Demo:Main  0.00 USD\n" in text
     assert '  Assets:Demo:Main  1 BTC {{40000.00 USD, 2024-03-01, "e01"}}\n' in text
     assert '  Assets:Demo:Trade  -0.1 BTC {40000 USD, 2024-03-01, "e01"} @ 40000 USD\n' in text
-    assert '  Assets:Demo:Main  1 KCS {{5.50 USD, 2023-01-05, "opening:0"}}\n' in text
+    assert '  Assets:Demo:Main  1 KCS {{5.50 USD, 2023-01-05, "opening:2"}}\n' in text
     assert "  Income:Realized-Gains  -4.50 USD\n" in text
     # a lot whose per-unit cost does not end goes out whole and its rest comes back in at its total
     assert '  Assets:Demo:Trade  -3996 USDT {1.001001001001001001001001001 USD, 2024-03-01, "e05"} @ 1 USD\n' in text
