@@ -3,10 +3,15 @@
 The sign comes from the event, never from the number (1Konto's own example shows a trade's source
 leg with a positive amount): the absolute amount goes in for deposit, transferReceived,
 initialBalances and a trade's destination leg, out for withdrawal, transferSent and a trade's
-source leg. `manual`, `order`, `invalid` and unknown events keep the sign they were sent with.
-`order` becomes `other` tagged `order`: it is not a settled trade (those come as trade legs), so
-counting it as one would double them. `invalid` and unknown eventTypes become `other` with a
-warning, never dropped.
+source leg. `manual`, `invalid` and unknown events keep the sign they were sent with; `invalid`
+and unknown eventTypes become `other` with a warning, never dropped.
+
+An `order` is an order placed, not a trade settled: what it buys or sells settles as the two legs
+of a `trade` event, and until then the funds it reserves stay in the account (Get Account counts
+a holding as free + locked, so reserving moves nothing out). Its entry therefore changes no holding:
+`other`, tagged `order`, amount 0, the reserved amount in its description. Booking the amount would
+count every trade twice; reconciliation with Get Account would show it if 1Konto ever moved funds
+on an order row.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ledgerport import BadRecordError, Entry, Kind, parse_decimal
+from ledgerport import BadRecordError, Entry, Kind, format_decimal, parse_decimal
 
 from .api import NAME
 from .eventtime import parse_event_time
@@ -33,7 +38,7 @@ _EVENTS: dict[str, tuple[Kind, int, str, tuple[str, ...]]] = {
     "transferReceived": (Kind.TRANSFER, IN, "transfer received", ()),
     "manual": (Kind.ADJUSTMENT, OWN, "manual adjustment", ()),
     "initialBalances": (Kind.ADJUSTMENT, IN, "opening balance", ("opening-balance",)),
-    "order": (Kind.OTHER, OWN, "order", ("order",)),
+    "order": (Kind.OTHER, OWN, "order placed", ("order",)),
 }
 _TRADE_LEGS = {"source": OUT, "destination": IN}
 
@@ -101,6 +106,9 @@ def to_entry(record: Any, account: str) -> Entry:
     kind, direction, description, tags, group_id = _classify(record, record_id)
     if direction != OWN:  # copy_*: exact at any length, where abs() and - would round to 28 digits
         amount = amount.copy_abs() if direction == IN else amount.copy_abs().copy_negate()
+    if "order" in tags:
+        description = f"order placed: {format_decimal(amount.copy_abs())} {asset} reserved, not settled"
+        amount -= amount  # 0, at the record's own precision
     return Entry(
         source=NAME,
         account=account,

@@ -30,7 +30,7 @@ class TestOnekontoConformance(ConnectorConformance):
                 secrets=[PASSWORD],
                 since=SINCE,
                 until=UNTIL,
-                expected={t.transaction_id: format_decimal(t.amount) for t in ledger.between(SINCE, UNTIL)},
+                expected={t.transaction_id: format_decimal(t.delta) for t in ledger.between(SINCE, UNTIL)},
                 unknown_kind_record={
                     "ordering": 1,
                     "accountId": "ACC-9",

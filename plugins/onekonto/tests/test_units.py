@@ -87,7 +87,7 @@ def record(event: str, amount: str, **extra: Any) -> dict[str, Any]:
         ("manual", {}, Kind.ADJUSTMENT, "0.00000025", "0.00000025"),
         ("manual", {}, Kind.ADJUSTMENT, "-0.00000025", "-0.00000025"),
         ("initialBalances", {}, Kind.ADJUSTMENT, "12.000000000000000001", "12.000000000000000001"),
-        ("order", {}, Kind.OTHER, "-3", "-3"),
+        ("order", {}, Kind.OTHER, "-3", "0"),
     ],
 )
 def test_kind_and_sign_come_from_the_event(
@@ -221,3 +221,11 @@ def test_the_cursor_counts_the_records_of_the_last_ordering() -> None:
     assert resume_after([{"ordering": 5}, {"ordering": 5}, {"ordering": 5}]) == Resume(5, 3)
     with pytest.raises(BadRecordError, match="record 'x': field 'ordering': not an integer: None"):
         resume_after([{"transactionId": "x"}])
+
+
+def test_an_order_placed_reserves_funds_and_moves_none() -> None:
+    """What an order buys or sells settles as a trade's two legs; the order row itself changes no
+    holding (Get Account's total is free + locked), so booking its amount would count the trade twice."""
+    entry = to_entry(record("order", "1.50000000"), "test123")
+    assert (entry.kind, entry.amount, entry.tags) == (Kind.OTHER, Decimal("0E-8"), ("order",))
+    assert entry.description == "order placed: 1.50000000 BTC reserved, not settled"

@@ -39,7 +39,8 @@ EVENTS = (
     ("order", None, 0),
     ("invalid", None, 0),
 )
-_INITIAL, _TRADE_SOURCE, _TRADE_DESTINATION = 0, 5, 6
+_INITIAL, _TRADE_SOURCE, _TRADE_DESTINATION, _ORDER = 0, 5, 6, 8
+"""An order reserves funds and moves none (its trade settles as the two legs): its true change is 0."""
 # Cumulative weights of the events drawn after the opening balances; a trade brings two legs.
 _DRAW = ((1, 0.14), (2, 0.24), (3, 0.29), (4, 0.34), (_TRADE_SOURCE, 0.86), (7, 0.94), (8, 0.998), (9, 1.0))
 
@@ -138,7 +139,7 @@ class Ledger:
             sub_event_type=sub_event,
             event_time=tick_text(ticks),
             timestamp=_EPOCH + timedelta(microseconds=ticks // 10),
-            delta=self._decimal(index, self.units[index]),
+            delta=self._decimal(index, 0 if self.events[index] == _ORDER else self.units[index]),
         )
 
     def __iter__(self) -> Iterator[Transaction]:
@@ -161,7 +162,8 @@ class Ledger:
         end = len(self) if until_ticks is None else bisect_right(self.ticks, until_ticks)
         totals = [0] * len(ASSETS)
         for index in range(end):
-            totals[self.assets[index]] += self.units[index]
+            if self.events[index] != _ORDER:
+                totals[self.assets[index]] += self.units[index]
         return totals
 
     def holdings(self, until_ticks: int | None = None) -> dict[str, tuple[Decimal, Decimal]]:
