@@ -258,6 +258,14 @@ def check_names(ctx: click.Context, registry: Any, source: str | None, sinks: tu
     help="Stop at a record that cannot be read, or skip it into the quarantine file.",
 )
 @click.option(
+    "--on-missing-price",
+    type=click.Choice(["fail", "skip"]),
+    default="fail",
+    show_default=True,
+    help="A sink valuing at market without a price: stop, or leave that transaction out of it into the "
+    "quarantine file (the other sinks write it).",
+)
+@click.option(
     "--quarantine",
     type=click.Path(dir_okay=False),
     default="ledgerport-quarantine.jsonl",
@@ -337,6 +345,7 @@ def sync(
     max_pages: int,
     max_answer_mb: int,
     on_bad_record: Literal["fail", "skip"],
+    on_missing_price: Literal["fail", "skip"],
     quarantine: str,
     price_files: tuple[str, ...],
     home_currency: str | None,
@@ -380,6 +389,7 @@ def sync(
         max_pages=max_pages,
         max_answer_bytes=max_answer_mb * 1024 * 1024,
         on_bad_record=on_bad_record,
+        on_missing_price=on_missing_price,
         quarantine=quarantine,
         prices=price_files or None,
         home_currency=home_currency,

@@ -1,4 +1,5 @@
-"""Where skipped bad records go: one JSON line each, with the reason, so nothing is dropped unseen."""
+"""Where skipped bad records (and transactions a sink could not value) go: one JSON line each, with
+the reason, so nothing is dropped unseen."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..books.transactions import Transaction
 from ..errors import BadRecordError, StateError
 from ..sdk.textsafe import json_text
 
@@ -40,6 +42,20 @@ class Quarantine:
             "record": record,
         }
         self._pending.append(json_text(json.dumps(line, default=str, ensure_ascii=False)))
+        self.count += 1
+
+    def set_aside(self, sink: str, transaction: Transaction, reason: str) -> None:
+        """A transaction a sink could not write (a price it has none for): the others wrote it."""
+        line = {
+            "source": transaction.source,
+            "account": transaction.account,
+            "sink": sink,
+            "txn_id": transaction.txn_id,
+            "entry_ids": list(transaction.entry_ids),
+            "date": transaction.date.isoformat(),
+            "reason": reason,
+        }
+        self._pending.append(json_text(json.dumps(line, ensure_ascii=False)))
         self.count += 1
 
     def commit(self) -> None:

@@ -51,6 +51,10 @@ class SyncRequest:
     keep the journals at cost (see docs/cost-basis.md); `timezone` (an IANA name) dates the books
     in the company's own zone; each defaults to the config's `[books]`.
 
+    `on_missing_price="skip"` lets a sink that values in money at market (QuickBooks without cost
+    basis) leave out a transaction it has no price for, into the quarantine file with the reason;
+    the other sinks write it. Books at cost always stop: a lot cannot skip an acquisition.
+
     Bounds against a server that misbehaves: `timeout` per read (and four times it for a whole
     answer), `max_pages` a window may take (a source whose pages always bring new ids never ends),
     and `max_answer_bytes` one answer may hold. Each stops the sync with a message, never silently.
@@ -68,6 +72,7 @@ class SyncRequest:
     fresh: bool = False
     lookback: timedelta = DEFAULT_LOOKBACK
     on_bad_record: OnBadRecord = "fail"
+    on_missing_price: OnBadRecord = "fail"
     quarantine: str | Path = "ledgerport-quarantine.jsonl"
     prices: tuple[str | Path, ...] | None = attrs.field(default=None, converter=_paths)
     home_currency: str | None = None

@@ -250,8 +250,9 @@ def sync(
     config = request.config
     if not isinstance(config, Config):
         config = load_config(config) if config is not None else Config()
-    if request.on_bad_record not in ("fail", "skip"):
-        raise ConfigError(f"on_bad_record must be 'fail' or 'skip', not {request.on_bad_record!r}")
+    for name, policy in (("on_bad_record", request.on_bad_record), ("on_missing_price", request.on_missing_price)):
+        if policy not in ("fail", "skip"):
+            raise ConfigError(f"{name} must be 'fail' or 'skip', not {policy!r}")
     since = request.since
     if since is not None and since.tzinfo is None:
         raise ConfigError("since and until must be timezone-aware")
@@ -272,7 +273,8 @@ def sync(
     if not isinstance(request.config, Config | None):
         warn_if_exposed(Path(request.config), connector.settings_class, config.connectors.get(ctx.source, {}))
     outputs = _outputs(request.sinks, ctx, registry, config, env, overrides)
-    quarantine = request.quarantine if request.on_bad_record == "skip" else None
+    skipping = "skip" in (request.on_bad_record, request.on_missing_price)
+    quarantine = request.quarantine if skipping else None
     one_use_per_file(
         [(output.spec, output.target) for output in outputs],
         {f"the state file ({request.state})": request.state, f"the quarantine file ({quarantine})": quarantine},
@@ -286,7 +288,7 @@ def sync(
     at_cost = lot_settings(request, config.books, home_currency)
     opening = opening_lots(request, config.books, at_cost)
     written = {output.spec: 0 for output in outputs}
-    bad = Quarantine(request.quarantine) if request.on_bad_record == "skip" else None
+    bad = Quarantine(request.quarantine) if skipping else None
     with contextlib.ExitStack() as stack:
         # resolved, so a state file reached through a symlink is locked and keyed as itself
         store = stack.enter_context(StateStore(Path(request.state).resolve())) if request.state is not None else None
@@ -319,6 +321,7 @@ def sync(
             cost_basis=at_cost,
             chart=chart,
             timezone=zone,
+            set_aside=bad.set_aside if bad and request.on_missing_price == "skip" else None,
         )
         sinks = stack.enter_context(_open_sinks(outputs, run_info, store))
         history = _History(connector, fetcher)
@@ -330,7 +333,10 @@ def sync(
             for output in outputs:
                 if sinks[output.key].resumable:
                     store.register(output.key, held)
-        reader = WindowReader(connector, ctx, fetcher, registry, bad, progress, len(plan), max_pages=request.max_pages)
+        skipped_records = bad if request.on_bad_record == "skip" else None
+        reader = WindowReader(
+            connector, ctx, fetcher, registry, skipped_records, progress, len(plan), max_pages=request.max_pages
+        )
         for window, wanting in plan:
             entries = reader.read(window)
             targets = [(output, sinks[output.key]) for output in outputs if output.key in wanting]

@@ -1,17 +1,81 @@
-"""What the plain-text journal sinks share: an append-only file, declarations made once, balances tracked."""
+"""What the plain-text journal sinks share: an append-only file, declarations made once, balances tracked.
+
+Where the declarations go is the sinks' `declarations` setting (`JournalSettings`): `inline`, before
+the first transaction that needs each (a file that stands alone); `none`, nowhere (the main file
+declares, as beangulp importers leave it); `separate`, into a sidecar beside the output
+(`declarations_path`: `books.beancount` → `books.declarations.beancount`) that holds every
+declaration the committed journal needs and no other: it is written whole at each commit (a
+temporary file, fsynced, renamed over it) after the journal's bytes are durable, and a sink reopened
+at a checkpoint puts back the sidecar of that commit where a crashed run left another. Like the
+journal, a new sidecar keeps a staging name until the state has recorded the first commit, and a
+sidecar ledgerport did not write is never replaced unless `--fresh`.
+"""
 
 from __future__ import annotations
 
 import abc
+import contextlib
+import logging
+import os
 from collections.abc import Sequence
+from pathlib import PurePath
 from typing import Any
+
+import attrs
 
 from ..books.balances import BalanceTracker
 from ..books.transactions import Posting, Transaction
-from .outputfile import FileSink
+from ..errors import ConfigError, StateError
+from .outputfile import FileSink, staging_path
 from .sink import RunInfo
 
-__all__ = ["JournalTextSink"]
+__all__ = ["DECLARATIONS", "JournalSettings", "JournalTextSink", "declarations_path"]
+
+log = logging.getLogger(__name__)
+
+DECLARATIONS = ("inline", "none", "separate")
+
+
+def _check_declarations(_instance: object, _attribute: object, value: str) -> None:
+    if value not in DECLARATIONS:
+        raise ValueError(f"declarations: expected {', '.join(DECLARATIONS)}, not {value!r}")
+
+
+@attrs.frozen
+class JournalSettings:
+    """`[sinks.beancount]` / `[sinks.ledger]` (`--set beancount.declarations=separate`): where the
+    account, commodity and tag declarations go: `inline` (the default: before the first transaction
+    that uses each), `none` (not written: the main file declares them) or `separate` (a sidecar
+    beside the output, `declarations_path(target)`, to include once before the output)."""
+
+    declarations: str = attrs.field(default="inline", validator=_check_declarations)
+
+
+def declarations_path(target: str) -> str:
+    """The sidecar of an output: `books.beancount` → `books.declarations.beancount`."""
+    path = PurePath(target)
+    return str(path.with_name(f"{path.stem}.declarations{path.suffix}"))
+
+
+def _temporary_path(path: str) -> str:
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{name}.ledgerport-tmp")
+
+
+def _fsync_folder(path: str) -> None:
+    folder = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", newline="") as file:
+            return file.read()
+    except FileNotFoundError:
+        return None
 
 
 class JournalTextSink(FileSink):
@@ -25,14 +89,47 @@ class JournalTextSink(FileSink):
     needs_transactions = True
 
     def __init__(self, target: str, run: RunInfo, settings: object, checkpoint: Any = None) -> None:
+        settings = settings if isinstance(settings, JournalSettings) else JournalSettings()
+        checkpoint = checkpoint or {}
+        resuming = checkpoint.get("offset") is not None
+        written = checkpoint.get("state", {}).get("declarations", "inline") if resuming else settings.declarations
+        if written != settings.declarations:
+            raise StateError(
+                f"{self.name}:{target}: the file was begun with declarations = {written!r} and this run asks for "
+                f"{settings.declarations!r}, which would change where its declarations are mid-file. Keep the "
+                "setting, name another file, or start it over with --fresh."
+            )
+        self.mode = settings.declarations
+        self.target = target
+        self._sidecar: str | None = None
+        if self.mode == "separate":
+            if target == "-":
+                raise ConfigError(f"{self.name}: declarations = 'separate' needs a file, not standard output")
+            self._sidecar = declarations_path(os.path.abspath(target))
+            if not resuming:
+                self._refuse_foreign_sidecar(target, run)
         super().__init__(target, run, settings, checkpoint)
         self.accounts: set[str] = set(self.saved.get("accounts", ()))
         self.commodities: dict[str, str] = dict(self.saved.get("commodities", {}))
         self.balances = BalanceTracker(self.saved.get("balances"))
         self._declared: list[str] = []
+        self._commits = 0
+        self._staged = self.fresh  # the sidecar keeps its staging name until the state knows a commit
         self.restore(self.saved.get("extra", {}))
         if self.fresh:
             self.file.write(self.header())
+        elif self._sidecar is not None:
+            self._restore_sidecar()
+
+    @property
+    def sidecar_name(self) -> str:
+        """The sidecar's file name, as the main file includes it from the output's folder."""
+        return os.path.basename(declarations_path(self.target))
+
+    @property
+    def inline(self) -> bool:
+        """Declarations go into the journal itself (`declarations = "inline"`)."""
+        return self.mode == "inline"
 
     def write_transactions(self, transactions: Sequence[Transaction]) -> None:
         """Each transaction with the declarations it needs just before it, wherever a window begins:
@@ -46,12 +143,94 @@ class JournalTextSink(FileSink):
         self.file.write("".join(text))
 
     def state(self) -> dict[str, Any]:
-        return {
+        state = {
             "accounts": sorted(self.accounts),
             "commodities": self.commodities,
             "balances": self.balances.state(),
             "extra": self.extra_state(),
         }
+        if not self.inline:  # an inline file's state stays as it was before the setting
+            state["declarations"] = self.mode
+        return state
+
+    def commit(self) -> dict[str, Any] | None:
+        checkpoint = super().commit()
+        if self._sidecar is not None:
+            if self._staged and self._commits:  # the state has recorded the first commit: take the real name
+                self._staged = False
+                self._discard_staged_sidecar()
+            path = staging_path(self._sidecar) if self._staged else self._sidecar
+            self._write_file(path, self.sidecar())
+        self._commits += 1
+        return checkpoint
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self._sidecar is not None and self._staged and self._commits:
+                self._staged = False
+                with contextlib.suppress(FileNotFoundError):
+                    os.replace(staging_path(self._sidecar), self._sidecar)
+                    _fsync_folder(self._sidecar)
+            elif self._sidecar is not None and self._staged:
+                self._discard_staged_sidecar()
+
+    def sidecar(self) -> str:
+        """The sidecar's text: every declaration the committed journal needs, in a fixed order (so a
+        run in parts writes what one run does), after `sidecar_header()`."""
+        text = [self.sidecar_header()]
+        text += [self.declare_commodity(c, s) for c, s in sorted(self.commodities.items(), key=lambda i: i[1])]
+        text += [self.declare_account(name) for name in sorted(self.accounts)]
+        text += self.extra_declarations()
+        return "".join(text)
+
+    def sidecar_header(self) -> str:
+        return ""
+
+    def extra_declarations(self) -> list[str]:
+        """Declarations of the sidecar besides accounts and commodities (ledger's tags)."""
+        return []
+
+    def _refuse_foreign_sidecar(self, target: str, run: RunInfo) -> None:
+        assert self._sidecar is not None
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.getsize(self._sidecar) and not run.replace:
+                raise StateError(
+                    f"{self.name}:{target}: {self._sidecar} already exists and the state has no record of writing "
+                    "it; ledgerport never overwrites a file it did not create. Name another file, move this one "
+                    "away, or re-run with --fresh to replace it."
+                )
+
+    def _discard_staged_sidecar(self) -> None:
+        assert self._sidecar is not None
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staging_path(self._sidecar))
+
+    def _restore_sidecar(self) -> None:
+        """Puts back the sidecar of the checkpoint's commit where a crashed run left another (or none)."""
+        assert self._sidecar is not None
+        self._staged = False
+        self._discard_staged_sidecar()
+        text = self.sidecar()
+        if _read(self._sidecar) != text:
+            log.info("%s: %s: putting back the declarations of the last commit", self.name, self._sidecar)
+            self._write_file(self._sidecar, text)
+
+    def _write_file(self, path: str, text: str) -> None:
+        """Writes `path` whole or not at all: a temporary file beside it, fsynced, renamed over it."""
+        temporary = _temporary_path(path)
+        try:
+            with open(temporary, "w", encoding="utf-8", newline="") as file:
+                file.write(text)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+            _fsync_folder(path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise StateError(f"{self.name}: cannot write {path}: {exc.strerror}") from None
 
     def symbol(self, commodity: str) -> str:
         """The commodity as the format spells it, chosen once per file (renames must stay stable)."""
@@ -68,8 +247,10 @@ class JournalTextSink(FileSink):
         return name
 
     def declaration(self, text: str) -> None:
-        """Text that must come before the transaction being rendered (a directive it needs)."""
-        self._declared.append(text)
+        """Text that must come before the transaction being rendered (a directive it needs); only
+        `inline` writes it into the journal (`separate` renders the sidecar from the state)."""
+        if self.inline:
+            self._declared.append(text)
 
     def declare(self, transaction: Transaction) -> None:
         """Declares every account and commodity the transaction uses before it is written."""

@@ -34,7 +34,9 @@ class RunInfo:
     posting to the chart's `gains` account), and `write_lots` receives the open lots after each
     window. `chart` is the run's chart of accounts, for a sink that posts to one of its accounts
     itself (a period-end revaluation). `timezone` is the zone the books are dated in (None: UTC);
-    `Transaction.date` already follows it.
+    `Transaction.date` already follows it. `set_aside` is set when the user allowed a sink that
+    values at market to leave out a transaction it has no price for (`--on-missing-price skip`):
+    call it with the sink's name, the transaction and the reason instead of raising.
     """
 
     source: str
@@ -48,6 +50,7 @@ class RunInfo:
     cost_basis: LotSettings | None = None
     chart: Chart = attrs.Factory(Chart)
     timezone: tzinfo | None = None
+    set_aside: Callable[[str, Transaction, str], None] | None = None
 
 
 class Sink(abc.ABC):

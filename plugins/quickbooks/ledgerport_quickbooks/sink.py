@@ -166,8 +166,15 @@ class QuickBooksSink(FileSink):
         if self._carried is not None:
             self._write_at_cost(transactions)
             return
-        entries = [journal_entry(t, self.run, self.settings.rounding_account) for t in transactions]
-        for transaction, entry in zip(transactions, entries, strict=True):
+        valued = []
+        for transaction in transactions:
+            try:
+                valued.append((transaction, journal_entry(transaction, self.run, self.settings.rounding_account)))
+            except MissingPriceError as exc:
+                if self.run.set_aside is None:
+                    raise
+                self.run.set_aside(self.name, transaction, str(exc))  # --on-missing-price skip: the others write it
+        for transaction, entry in valued:
             self._write(transaction.txn_id, transaction.date, entry)
 
     def _write(self, txn_id: str, day: date, entry: JournalEntry) -> None:
