@@ -197,3 +197,19 @@ def test_balance_tracker_asserts_only_what_matches_the_books() -> None:
     unanchored = BalanceTracker()
     assert unanchored.apply(posting("10", "110"), T0) is None
     assert unanchored.apply(posting("1", "11"), T0) is None, "the books lack the opening balance"
+
+
+def test_a_fill_whose_fee_is_paid_in_kcs_as_a_third_leg_is_still_a_priced_conversion() -> None:
+    legs = [
+        entry("s", "BTC", "-0.1", Kind.TRADE, group_id="f1", sub_account="TRADE"),
+        entry("b", "USDT", "4000", Kind.TRADE, group_id="f1", sub_account="TRADE"),
+        entry("k", "KCS", "-0.3", Kind.TRADE, group_id="f1", sub_account="TRADE", fee=Decimal("0.3")),
+    ]
+    (trade,) = build(legs)
+    assert [(p.account, p.quantity, p.commodity, p.price, p.price_commodity) for p in trade.postings] == [
+        ("Assets:Demo:Trade", Decimal("-0.1"), "BTC", Decimal(4000), "USDT"),
+        ("Assets:Demo:Trade", Decimal(4000), "USDT", None, None),
+        ("Assets:Demo:Trade", Decimal("-0.3"), "KCS", None, None),
+        ("Expenses:Fees:Demo", Decimal("0.3"), "KCS", None, None),
+    ]
+    assert not any("Trading" in p.account for p in trade.postings)

@@ -144,9 +144,11 @@ class JournalBuilder:
             principal[key] += leg.amount + leg.fee
             last_balance[key] = None if leg.fee else leg.balance
             fees += self._fee(leg)
-        per_commodity: dict[str, Decimal] = defaultdict(Decimal)
+        summed: dict[str, Decimal] = defaultdict(Decimal)
         for (_, commodity), quantity in principal.items():
-            per_commodity[commodity] += quantity
+            summed[commodity] += quantity
+        # a leg that only pays the fee (KCS) moves no principal: it is no third side of the conversion
+        per_commodity = {commodity: quantity for commodity, quantity in summed.items() if quantity}
         out = [c for c, q in per_commodity.items() if q < 0]
         into = [c for c, q in per_commodity.items() if q > 0]
         postings = [
