@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from ..model.entry import Entry
+from ..books.chart import OPENING_TAG
+from ..model.entry import Entry, Kind
 from ..model.money import exact, format_decimal
 from ..sdk.connector import Holding
 
@@ -30,6 +32,7 @@ __all__ = ["Holdings", "Reconciled", "reconcile"]
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]
+OPENING_BEFORE = timedelta(microseconds=1)
 
 
 @attrs.frozen(kw_only=True)
@@ -70,6 +73,44 @@ class Holdings:
                 if key not in self.total and key not in self.opening and entry.balance is not None:
                     self.opening[key] = (entry.balance - entry.amount, "running")
                 self.total[key] = self.total.get(key, Decimal(0)) + entry.amount
+
+    def openings(self, entries: Iterable[Entry]) -> list[Entry]:
+        """The opening balances the journals need for holdings these entries show for the first time.
+
+        A range that starts after a holding's first movement would open it at zero, and its balance
+        would go negative in the books; the first entry's running balance says what it held before
+        (balance − amount). Each becomes an `opening-balance` adjustment one microsecond before that
+        entry, against the chart's opening-balance account: what the holding held from the start of
+        the range on. Holdings without a running balance get no opening here (reconciliation derives
+        theirs, `exchange`)."""
+        seen: set[Key] = set()
+        found: list[Entry] = []
+        with exact():
+            for entry in entries:
+                key = (entry.sub_account, entry.asset)
+                if key in self.total or key in self.opening or key in seen or entry.balance is None:
+                    continue
+                seen.add(key)
+                opening = entry.balance - entry.amount
+                if not opening:
+                    continue
+                found.append(
+                    Entry(
+                        source=entry.source,
+                        account=entry.account,
+                        entry_id=f"opening:{entry.sub_account or '-'}:{entry.asset}:{entry.entry_id}",
+                        timestamp=entry.timestamp - OPENING_BEFORE,
+                        asset=entry.asset,
+                        amount=opening,
+                        balance=opening,
+                        kind=Kind.ADJUSTMENT,
+                        sub_account=entry.sub_account,
+                        category="opening-balance",
+                        description=f"opening balance: {entry.asset} held before entry {entry.entry_id}",
+                        tags=(OPENING_TAG,),
+                    )
+                )
+        return found
 
     def held(self, key: Key) -> Decimal | None:
         """The books' balance of a holding, or None while its opening balance is unknown."""

@@ -340,7 +340,7 @@ def sync(
         for window, wanting in plan:
             entries = reader.read(window)
             targets = [(output, sinks[output.key]) for output in outputs if output.key in wanting]
-            delivered = _deliver(window, entries, targets, needs, builder, book, lanes)
+            delivered = _deliver(window, entries, targets, needs, builder, book, lanes, ledgers)
             for output, _ in targets:
                 ledgers[output.key].add(delivered[output.key])
             checkpoints = [(output, sink.commit()) for output, sink in targets]
@@ -468,12 +468,16 @@ def _deliver(
     builder: JournalBuilder,
     book: PriceBook,
     lanes: Lanes | None,
+    ledgers: Mapping[OutputKey, Holdings],
 ) -> dict[OutputKey, list[Entry]]:
     """Writes the window to each target, less what an output already holds from its newest stretch.
 
-    The transactions of one set of entries are built once, and at cost once per lot book: outputs
-    that receive the same entries and whose lots stand at the same point share the work."""
+    A journal also gets the opening balance of each holding it sees for the first time with a running
+    balance (`Holdings.openings`). The transactions of one set of entries are built once, and at cost
+    once per lot book: outputs that receive the same entries and whose lots stand at the same point
+    share the work."""
     delivered: dict[OutputKey, list[Entry]] = {}
+    booked: dict[OutputKey, list[Entry]] = {}
     groups: dict[tuple[str, ...] | None, list[OutputKey]] = {}
     for output, sink in targets:
         second = needs[output.key].unsettled
@@ -482,26 +486,29 @@ def _deliver(
             mine = [e for e in entries if e.entry_id not in second.entry_ids]
         delivered[output.key] = mine
         if sink.needs_transactions:
-            groups.setdefault(None if mine is entries else tuple(e.entry_id for e in mine), []).append(output.key)
+            openings = ledgers[output.key].openings(mine)
+            books = sorted([*openings, *mine], key=lambda e: (e.timestamp, e.entry_id)) if openings else mine
+            booked[output.key] = books
+            groups.setdefault(None if books is entries else tuple(e.entry_id for e in books), []).append(output.key)
     if lanes:
         lanes.split(groups.values())
     journals: dict[tuple[str, ...] | None, list[Transaction]] = {}
     costed: dict[tuple[OutputKey, ...], list[Transaction]] = {}
     for output, sink in targets:
-        mine = delivered[output.key]
-        sink.write_entries(mine)
+        sink.write_entries(delivered[output.key])
         if not sink.needs_transactions:
             continue
-        group = None if mine is entries else tuple(e.entry_id for e in mine)
+        books = booked[output.key]
+        group = None if books is entries else tuple(e.entry_id for e in books)
         if group not in journals:
-            journals[group] = builder.build(mine)
+            journals[group] = builder.build(books)
             book.learn(journals[group])
         if lanes is None:
             sink.write_transactions(journals[group])
             continue
         sharing = lanes.sharing(output.key, groups[group])
         if sharing not in costed:
-            costed[sharing] = lanes.cost(sharing, mine, journals[group])
+            costed[sharing] = lanes.cost(sharing, books, journals[group])
         sink.write_transactions(costed[sharing])
         if type(sink).write_lots is not Sink.write_lots:  # listing every open lot costs: only for who keeps them
             sink.write_lots(lanes.open_lots(output.key))
