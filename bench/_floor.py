@@ -1,7 +1,8 @@
 """The floor: the least any client can do to fetch the KuCoin sandbox's ledger.
 
 `python bench/_floor.py URL SINCE DAYS` signs each request (the key version of
-`KUCOIN_API_KEY_VERSION`, 2 or 3: both sign the passphrase, as the sandbox checks it), sends them one after the other over one kept-alive `httpx.Client`, one 24 h window a day
+`KUCOIN_API_KEY_VERSION`, 2 or 3: both sign the passphrase, as the sandbox checks it), sends them
+one after the other over one kept-alive `httpx.Client`, one 24 h window a day
 (`startAt`..`endAt`, both inclusive in the sandbox) and 500-row pages from `currentPage` 1 to
 `totalPage`, decodes each page with `json.loads` and collects the ids; nothing is mapped or written.
 A 429 waits `gw-ratelimit-reset` ms and asks again (only the rate-limited backfill meets one). It prints

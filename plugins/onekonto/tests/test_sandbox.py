@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -111,3 +112,34 @@ def test_python_m_runs_a_sandbox_for_a_user() -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_latency_delays_every_answer_and_overlaps_for_requests_in_flight() -> None:
+    """`--latency MS` (issue 16): each answer waits, and two requests in flight wait together, as round
+    trips to a real server do, so concurrency is measurable against the sandbox."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ledgerport_onekonto.sandbox import Sandbox
+
+    from ledgerport import SandboxServer
+
+    ledger = generate_ledger(
+        account="LAT-1",
+        seed=2,
+        since=datetime(2024, 1, 1, tzinfo=UTC),
+        until=datetime(2024, 1, 2, tzinfo=UTC),
+        events=20,
+    )
+    with SandboxServer(Sandbox(ledger, user="u@example.com", password="pw-latency-1", latency_ms=200)) as server:
+        body = {"user": "u@example.com", "password": password_digest("pw-latency-1")}
+        with httpx.Client(base_url=server.url) as client:
+            started = time.monotonic()
+            assert client.post("/api/v1/identity/jwt", json=body).status_code == 200
+            alone = time.monotonic() - started
+        with ThreadPoolExecutor(4) as pool:
+            started = time.monotonic()
+            answers = list(pool.map(lambda _: httpx.post(f"{server.url}/api/v1/identity/jwt", json=body), range(4)))
+            together = time.monotonic() - started
+    assert all(a.status_code == 200 for a in answers)
+    assert alone >= 0.2
+    assert together < 4 * 0.2  # four round trips in flight took less than four in a row

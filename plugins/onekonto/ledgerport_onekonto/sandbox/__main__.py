@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--token-lifetime", type=float, default=0.9, help="seconds (default: %(default)s)")
     parser.add_argument("--max-cap", type=int, default=100, help="the most transactions per page")
     parser.add_argument("--error-rate", type=float, default=0.03, help="share of ledger requests failing with 503/424")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, metavar="MS", help="delay every answer by MS milliseconds"
+    )
     return parser
 
 
@@ -42,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         token_lifetime=args.token_lifetime,
         max_cap=args.max_cap,
         faults=Faults(error_rate=args.error_rate, seed=args.seed),
+        latency_ms=args.latency,
     )
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for transaction in ledger:

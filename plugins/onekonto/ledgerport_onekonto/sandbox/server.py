@@ -140,6 +140,8 @@ class Sandbox:
     more remain, as the real API may. Tokens last `token_lifetime` seconds of `clock`. `hostile`
     (`HOSTILE`) makes it lie or misbehave, for the tests of what the client refuses to believe.
     Get Account reports the balances of the transactions up to `wall_clock()` (now, by default).
+    `latency_ms` delays every answer, outside the lock, so the delays of requests in flight overlap
+    as a real server's round trips do.
     """
 
     def __init__(
@@ -156,6 +158,7 @@ class Sandbox:
         clock: Callable[[], float] = time.monotonic,
         hostile: str = "",
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        latency_ms: float = 0.0,
     ) -> None:
         if hostile not in ("", *HOSTILE):
             raise ValueError(f"hostile must be one of {HOSTILE}, not {hostile!r}")
@@ -173,9 +176,12 @@ class Sandbox:
         self._rng = random.Random(faults.seed)
         self._clock = clock
         self._wall_clock = wall_clock
+        self._latency = latency_ms / 1000
         self._lock = threading.Lock()
 
     def __call__(self, request: SandboxRequest) -> SandboxResponse:
+        if self._latency:
+            time.sleep(self._latency)
         with self._lock:
             now = self._clock()
             if request.method == "POST" and request.path == self._login_path:
