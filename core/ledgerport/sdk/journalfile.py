@@ -83,23 +83,30 @@ class JournalTextSink(FileSink):
 
     Subclasses render text; this class keeps what must survive between runs in the checkpoint: the
     accounts and commodities already declared in the file, and the running balances that decide
-    which balance assertions are safe to write.
+    which balance assertions are safe to write. Where the declarations go follows the settings'
+    `declarations` field (see the module docstring): a subclass writes them through `declaration()`
+    and the header, looks at `inline`/`mode`, and adds to the sidecar through `sidecar_header()`
+    and `extra_declarations()`; the sidecar is rendered from the state, so it is always exactly
+    what the committed journal declares.
     """
 
     needs_transactions = True
 
     def __init__(self, target: str, run: RunInfo, settings: object, checkpoint: Any = None) -> None:
-        settings = settings if isinstance(settings, JournalSettings) else JournalSettings()
+        # any settings class with a `declarations` field (`JournalSettings` or a subclass's own) chooses
+        mode = str(getattr(settings, "declarations", "inline"))
+        if mode not in DECLARATIONS:
+            raise ConfigError(f"{self.name}: declarations: expected {', '.join(DECLARATIONS)}, not {mode!r}")
         checkpoint = checkpoint or {}
         resuming = checkpoint.get("offset") is not None
-        written = checkpoint.get("state", {}).get("declarations", "inline") if resuming else settings.declarations
-        if written != settings.declarations:
+        written = checkpoint.get("state", {}).get("declarations", "inline") if resuming else mode
+        if written != mode:
             raise StateError(
                 f"{self.name}:{target}: the file was begun with declarations = {written!r} and this run asks for "
-                f"{settings.declarations!r}, which would change where its declarations are mid-file. Keep the "
-                "setting, name another file, or start it over with --fresh."
+                f"{mode!r}, which would change where its declarations are mid-file. Keep the setting, name "
+                "another file, or start it over with --fresh."
             )
-        self.mode = settings.declarations
+        self.mode = mode
         self.target = target
         self._sidecar: str | None = None
         if self.mode == "separate":

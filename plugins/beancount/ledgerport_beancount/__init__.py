@@ -11,10 +11,16 @@ With cost basis on (`--cost-basis`), every commodity but the home currency is he
 lot, so that beancount's own booking keeps exactly the lots (and cents) ledgerport's lot engine
 keeps, and bean-check verifies every realized gain: see `BeancountSink._lots` and
 docs/plugins/beancount.md.
+
+`declarations = "none" | "separate"` (`JournalSettings`) leaves the `open`/`commodity` directives out,
+or writes them into a sidecar, so that several outputs can be included into one main file: beancount
+refuses even identical duplicates, and `merge_declarations` is the beancount plugin that merges the
+sidecars' agreeing ones there.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -34,6 +40,7 @@ from ledgerport import (
 )
 from ledgerport.books import Lot, Posting
 from ledgerport.model.money import exact
+from ledgerport.sdk.journalfile import JournalSettings
 
 _VALID = re.compile(r"[A-Z](?:[A-Z0-9'._-]{0,22}[A-Z0-9])?")
 _INVALID_CHARS = re.compile(r"[^A-Z0-9'._-]+")
@@ -148,16 +155,29 @@ class BeancountSink(JournalTextSink):
         return state
 
     def header(self) -> str:
-        text = f";; {self.run.source_title} ledger ({self.run.account}), written by ledgerport; syncs append to it.\n\n"
+        text = f";; {self.run.source_title} ledger ({self.run.account}), written by ledgerport; syncs append to it.\n"
+        if self.mode == "separate":
+            text += (
+                f";; Its declarations are in {_quote(self.sidecar_name)}: include that file once, before this one.\n"
+            )
+        elif self.mode == "none":
+            text += ";; No declarations: the main file opens its accounts (or loads beancount.plugins.auto_accounts).\n"
+        text += "\n"
         settings = self.run.cost_basis
         if settings is None:
             return text
         home = settings.home_currency
         symbol = self.commodities.get(home) or beancount_commodity(home, set(self.commodities.values()))
         self.commodities[home] = symbol
+        declared = f"{self.declare_commodity(home, symbol)}\n" if self.inline else ""
+        return f"{text};; Held at cost ({settings.method}, {settings.pool} pool).\n{declared}"
+
+    def sidecar_header(self) -> str:
         return (
-            f"{text};; Held at cost ({settings.method}, {settings.pool} pool).\n"
-            f"{self.declare_commodity(home, symbol)}\n"
+            f";; Declarations of {_quote(os.path.basename(self.target))} ({plain(self.run.source_title)}, "
+            f"{plain(self.run.account)}), rewritten by ledgerport at each commit.\n"
+            ";; Include it once, before that file; several outputs' declarations in one main file need\n"
+            ';; plugin "ledgerport_beancount.merge_declarations" (see docs/plugins/beancount.md).\n\n'
         )
 
     def spell(self, commodity: str, taken: set[str]) -> str:
@@ -349,6 +369,7 @@ def register_sinks(register: Callable[[SinkType], None]) -> None:
             name="beancount",
             description="A beancount journal that bean-check accepts.",
             open=BeancountSink,
+            settings=JournalSettings,
             demo_target="{path}.beancount",
             checks=("bean-check {path}",),
         )

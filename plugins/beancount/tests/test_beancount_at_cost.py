@@ -155,7 +155,7 @@ def test_the_sample_at_cost_matches_the_golden_file(tmp_path: Path) -> None:
 def test_lots_carry_their_total_cost_date_and_id_and_disposals_their_fair_value(tmp_path: Path) -> None:
     text = _sample(tmp_path, "fifo").read_text()
     assert "option" not in text  # beancount ignores an included file's options: the books must not need one
-    assert "  Assets:Demo:Trade  0.5 BTC {{20000.00 USD, 2024-03-01, \"e01\"}}\n  Assets:Demo:Main  0.00 USD\n" in text
+    assert '  Assets:Demo:Trade  0.5 BTC {{20000.00 USD, 2024-03-01, "e01"}}\n  Assets:Demo:Main  0.00 USD\n' in text
     assert '  Assets:Demo:Main  1 BTC {{40000.00 USD, 2024-03-01, "e01"}}\n' in text
     assert '  Assets:Demo:Trade  -0.1 BTC {40000 USD, 2024-03-01, "e01"} @ 40000 USD\n' in text
     assert '  Assets:Demo:Main  1 KCS {{5.50 USD, 2023-01-05, "opening:2"}}\n' in text

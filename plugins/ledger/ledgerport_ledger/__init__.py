@@ -13,16 +13,22 @@ quantity's), so both tools balance each transaction exactly, to the cent, with n
 hledger 1.25 ignores ledger's lot syntax, so none is written. The lots a posting touched, and for a
 disposal its proceeds and gain, follow as posting tags (`; lots: e01 e05`, `; proceeds: ...`,
 `; gain: ...`); the core's gain postings to `Income:Realized-Gains` are ordinary postings.
+
+`declarations = "none" | "separate"` (`JournalSettings`) leaves the `account`, `commodity` and `tag`
+lines out, or writes them into a sidecar to include before the journal (both tools accept a name
+declared twice alike, so several outputs' sidecars can be included together).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from ledgerport import JournalTextSink, Posting, SinkType, Transaction, format_decimal, hookimpl, plain
+from ledgerport.sdk.journalfile import JournalSettings
 
 _BARE = re.compile(r"[A-Za-z]+")
 _UNSAFE = re.compile(r"[;|\s]+")
@@ -43,10 +49,23 @@ class LedgerSink(JournalTextSink):
     name = "ledger"
 
     def header(self) -> str:
+        text = f"; {self.run.source_title} ledger ({self.run.account}), written by ledgerport; syncs append to it.\n"
+        if self.mode == "inline":
+            return f"{text}tag entry_ids\n\n"
+        if self.mode == "separate":
+            name = plain(self.sidecar_name)
+            return f"{text}; Its declarations are in {name}: include that file once, before this one.\n\n"
+        return f"{text}; No declarations: the main file declares its accounts, commodities and tags.\n\n"
+
+    def sidecar_header(self) -> str:
         return (
-            f"; {self.run.source_title} ledger ({self.run.account}), written by ledgerport; syncs append to it.\n"
-            "tag entry_ids\n\n"
+            f"; Declarations of {plain(os.path.basename(self.target))} ({plain(self.run.source_title)}, "
+            f"{plain(self.run.account)}), rewritten by ledgerport at each commit.\n"
+            "; Include it once, before that file (ledger --pedantic wants declarations before their use).\n\n"
         )
+
+    def extra_declarations(self) -> list[str]:
+        return [f"tag {name}\n" for name in ["entry_ids", *sorted(self.tags - {"entry_ids"})]]
 
     def spell(self, commodity: str, taken: set[str]) -> str:
         """Two commodities the quoting spells alike (`a;b`, `a"b`) must stay two: the later gets `-2`."""
@@ -136,6 +155,7 @@ def register_sinks(register: Callable[[SinkType], None]) -> None:
             name="ledger",
             description="A journal for hledger and ledger-cli.",
             open=LedgerSink,
+            settings=JournalSettings,
             demo_target="{path}.journal",
             checks=("hledger -f {path} check -s", "ledger --pedantic -f {path} balance"),
         )
