@@ -50,6 +50,56 @@ _BEANCOUNT = Context(prec=28, rounding=ROUND_HALF_EVEN)
 """Python's default context, the one beancount computes a lot's per-unit cost in (total ÷ units)."""
 
 
+_EXACT_DIGITS = 27
+"""Beancount adds amounts in Python's default context, 28 significant digits: a holding whose amounts
+need more (10^12 PEPE with 18 decimals) is not summed exactly there, so it is not asserted."""
+_WIDE = Context(prec=400)
+"""Wide enough to compute beancount's rounding residue exactly."""
+
+
+def _padding(transaction: Transaction) -> dict[str, int]:
+    """Per commodity, the decimals its postings need so that beancount accepts the conversions.
+
+    Beancount weighs `-55 USDT @@ 100 XRP` at 55 × (100 ÷ 55 in 28 digits) = 99.99…99 XRP and takes
+    its tolerance from the digits of the transaction's XRP amounts, none for an integer: the whole
+    file failed. Where the residue would exceed that tolerance, the amounts of that commodity are
+    written with trailing zeros (the same number) down to the digit whose half covers it."""
+    needed: dict[str, int] = {}
+    for posting in transaction.postings:
+        if posting.price is None or posting.price_commodity is None or not posting.quantity:
+            continue
+        units = posting.quantity.copy_abs()
+        residue = abs(_WIDE.subtract(_WIDE.multiply(units, _BEANCOUNT.divide(posting.price, units)), posting.price))
+        if not residue:
+            continue
+        tolerance = max(
+            (_half_last(p.quantity) for p in transaction.postings if p.commodity == posting.price_commodity),
+            default=Decimal(0),
+        )
+        if residue > tolerance:
+            needed[posting.price_commodity] = max(needed.get(posting.price_commodity, 0), -residue.adjusted() - 1)
+    return needed
+
+
+def _half_last(number: Decimal) -> Decimal:
+    """The tolerance beancount infers from one amount: half its last decimal, none for an integer."""
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return Decimal(5).scaleb(exponent - 1) if exponent < 0 else Decimal(0)
+
+
+def _padded(number: Decimal, places: int | None) -> str:
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if places is None or -exponent >= places:
+        return format_decimal(number)
+    return format_decimal(_WIDE.quantize(number, Decimal(1).scaleb(-places)))
+
+
+def _digits(number: Decimal) -> int:
+    return len(number.as_tuple().digits)
+
+
 def _strict(number: Decimal) -> str:
     """Beancount's balance tolerance follows the digits written (`0.5` passes 0.4 to 0.6), so the
     number is padded to one digit past the finest the sources use: the check becomes exact."""
@@ -142,6 +192,7 @@ class BeancountSink(JournalTextSink):
         self._pending: dict[tuple[str, str], tuple[str, str]] = {
             (a, c): (d, v) for a, c, d, v in extra.get("pending", [])
         }
+        self._beyond: set[str] = set(extra.get("beyond", []))
         self._held: dict[str, dict[tuple[str, int], Lot]] = {}
         for data in extra.get("held", []):
             lot = Lot.from_json(data)
@@ -152,6 +203,8 @@ class BeancountSink(JournalTextSink):
         if self.run.cost_basis is not None:
             # in the order the lots entered each account, which beancount's FIFO follows within a day
             state["held"] = [lot.to_json() for k in sorted(self._held) for lot in self._held[k].values()]
+        if self._beyond:
+            state["beyond"] = sorted(self._beyond)
         return state
 
     def header(self) -> str:
@@ -213,19 +266,25 @@ class BeancountSink(JournalTextSink):
             i: self._lots(p) for i, p in enumerate(transaction.postings) if p.cost is not None and p.cost_commodity
         }
         text += [line for reductions, _ in at_cost.values() for line in reductions]
+        padding = _padding(transaction)
         for i, posting in enumerate(transaction.postings):
             if i in at_cost:
                 text += at_cost[i][1]
             else:
-                amount = f"{self._number(posting)} {self.symbol(posting.commodity)}"
+                number = _padded(posting.quantity, padding.get(posting.commodity)) if padding else self._number(posting)
+                amount = f"{number} {self.symbol(posting.commodity)}"
                 if posting.price is not None and posting.price_commodity:
                     amount += f" @@ {format_decimal(posting.price)} {self.symbol(posting.price_commodity)}"
                 text.append(f"  {plain(posting.account)}  {amount}\n")
             key = (posting.account, posting.commodity)
             asserted: Decimal | None = self.assertion(posting, transaction)
-            if asserted is not None:
+            if _digits(posting.quantity) > _EXACT_DIGITS or (
+                asserted is not None and _digits(asserted) > _EXACT_DIGITS
+            ):
+                self._beyond.add(_key(*key))
+            if asserted is not None and _key(*key) not in self._beyond:
                 self._pending[key] = (transaction.date.isoformat(), _strict(asserted))
-            elif posting.balance is not None:
+            elif posting.balance is not None or _key(*key) in self._beyond:
                 self._pending.pop(key, None)
         if at_cost and not any(p.commodity == self._home for p in transaction.postings):
             # lots weigh at 28-digit unit costs, which beancount balances to the tolerance of the
