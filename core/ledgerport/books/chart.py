@@ -24,8 +24,12 @@ _DEFAULT_KINDS = {
     Kind.LOAN.value: "Liabilities:{source}:Loans",
     Kind.REPAYMENT.value: "Liabilities:{source}:Loans",
     Kind.ADJUSTMENT.value: "Equity:{source}:Adjustments",
-    Kind.OTHER.value: "Equity:{source}:Unclassified",
+    Kind.OTHER.value: "Expenses:{source}:Suspense",
+    "interest_paid": "Expenses:{source}:Interest",
 }
+"""`other` goes to a suspense account in the P&L (QuickBooks' "Ask My Accountant" convention), where
+an unknown movement shows until someone classifies it, not to equity, which would hide it.
+`interest_paid` is interest going out (margin, loans): an expense, where interest received is income."""
 _DEFAULT_PER_ACCOUNT = frozenset(
     t for t in ("Assets:{source}:{sub_account}", *_DEFAULT_KINDS.values()) if t.startswith(("Assets:", "Liabilities:"))
 )
@@ -127,6 +131,10 @@ class Chart:
     def counterpart(self, entry: Entry, source_title: str) -> str:
         if entry.kind is Kind.ADJUSTMENT and OPENING_TAG in entry.tags:
             template = self.opening
+        elif entry.category in self.categories:
+            template = self.categories[entry.category]
+        elif entry.kind is Kind.INTEREST and entry.amount < 0:
+            template = self.kinds["interest_paid"]
         else:
-            template = self.categories.get(entry.category) or self.kinds[entry.kind.value]
+            template = self.kinds[entry.kind.value]
         return self._fill(template, entry, source_title)
