@@ -53,6 +53,7 @@ __all__ = [
     "SandboxServer",
     "Secret",
     "Session",
+    "Sidecar",
     "Sink",
     "SinkType",
     "SourceError",
@@ -78,6 +79,7 @@ __all__ = [
     "parse_instant",
     "plain",
     "register_secret",
+    "sidecar_path",
     "sync",
     "to_ms",
     "write_daily_prices",
@@ -149,6 +151,8 @@ _HOMES = {
     "Secret": "secret",
     "register_secret": "secret",
     "RunInfo": "sdk.sink",
+    "Sidecar": "sdk.sidecar",
+    "sidecar_path": "sdk.sidecar",
     "Sink": "sdk.sink",
     "SinkType": "sdk.sink",
 }
@@ -198,6 +202,7 @@ if TYPE_CHECKING:
     from .sdk.paging import Page, PageRequest, RateBudget, Window
     from .sdk.retry import RetryPolicy
     from .sdk.sandbox import SandboxRequest, SandboxResponse, SandboxServer, json_response, write_daily_prices
+    from .sdk.sidecar import Sidecar, sidecar_path
     from .sdk.sink import RunInfo, Sink, SinkType
     from .sdk.stream import Stream
     from .sdk.textsafe import cell, json_text, plain

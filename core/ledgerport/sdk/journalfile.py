@@ -14,11 +14,8 @@ sidecar ledgerport did not write is never replaced unless `--fresh`.
 from __future__ import annotations
 
 import abc
-import contextlib
-import logging
 import os
 from collections.abc import Sequence
-from pathlib import PurePath
 from typing import Any
 
 import attrs
@@ -26,12 +23,11 @@ import attrs
 from ..books.balances import BalanceTracker
 from ..books.transactions import Posting, Transaction
 from ..errors import ConfigError, StateError
-from .outputfile import FileSink, staging_path
+from .outputfile import FileSink
+from .sidecar import Sidecar, sidecar_path
 from .sink import RunInfo
 
 __all__ = ["DECLARATIONS", "JournalSettings", "JournalTextSink", "declarations_path"]
-
-log = logging.getLogger(__name__)
 
 DECLARATIONS = ("inline", "none", "separate")
 
@@ -53,29 +49,7 @@ class JournalSettings:
 
 def declarations_path(target: str) -> str:
     """The sidecar of an output: `books.beancount` → `books.declarations.beancount`."""
-    path = PurePath(target)
-    return str(path.with_name(f"{path.stem}.declarations{path.suffix}"))
-
-
-def _temporary_path(path: str) -> str:
-    folder, name = os.path.split(path)
-    return os.path.join(folder, f".{name}.ledgerport-tmp")
-
-
-def _fsync_folder(path: str) -> None:
-    folder = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
-
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8", newline="") as file:
-            return file.read()
-    except FileNotFoundError:
-        return None
+    return sidecar_path(target, "declarations")
 
 
 class JournalTextSink(FileSink):
@@ -108,25 +82,25 @@ class JournalTextSink(FileSink):
             )
         self.mode = mode
         self.target = target
-        self._sidecar: str | None = None
+        self._sidecar: Sidecar | None = None
         if self.mode == "separate":
             if target == "-":
                 raise ConfigError(f"{self.name}: declarations = 'separate' needs a file, not standard output")
-            self._sidecar = declarations_path(os.path.abspath(target))
+            self._sidecar = Sidecar(self.name, declarations_path(os.path.abspath(target)), staged=True)
             if not resuming:
-                self._refuse_foreign_sidecar(target, run)
+                self._sidecar.refuse_foreign(target, run.replace)
         super().__init__(target, run, settings, checkpoint)
         self.accounts: set[str] = set(self.saved.get("accounts", ()))
         self.commodities: dict[str, str] = dict(self.saved.get("commodities", {}))
         self.balances = BalanceTracker(self.saved.get("balances"))
         self._declared: list[str] = []
-        self._commits = 0
-        self._staged = self.fresh  # the sidecar keeps its staging name until the state knows a commit
         self.restore(self.saved.get("extra", {}))
+        if self._sidecar is not None:
+            self._sidecar.staged = self.fresh  # it keeps its staging name until the state knows a commit
         if self.fresh:
             self.file.write(self.header())
         elif self._sidecar is not None:
-            self._restore_sidecar()
+            self._sidecar.restore(self.sidecar(), "the declarations")
 
     @property
     def sidecar_name(self) -> str:
@@ -163,25 +137,15 @@ class JournalTextSink(FileSink):
     def commit(self) -> dict[str, Any] | None:
         checkpoint = super().commit()
         if self._sidecar is not None:
-            if self._staged and self._commits:  # the state has recorded the first commit: take the real name
-                self._staged = False
-                self._discard_staged_sidecar()
-            path = staging_path(self._sidecar) if self._staged else self._sidecar
-            self._write_file(path, self.sidecar())
-        self._commits += 1
+            self._sidecar.commit(self.sidecar())
         return checkpoint
 
     def close(self) -> None:
         try:
             super().close()
         finally:
-            if self._sidecar is not None and self._staged and self._commits:
-                self._staged = False
-                with contextlib.suppress(FileNotFoundError):
-                    os.replace(staging_path(self._sidecar), self._sidecar)
-                    _fsync_folder(self._sidecar)
-            elif self._sidecar is not None and self._staged:
-                self._discard_staged_sidecar()
+            if self._sidecar is not None:
+                self._sidecar.close()
 
     def sidecar(self) -> str:
         """The sidecar's text: every declaration the committed journal needs, in a fixed order (so a
@@ -198,46 +162,6 @@ class JournalTextSink(FileSink):
     def extra_declarations(self) -> list[str]:
         """Declarations of the sidecar besides accounts and commodities (ledger's tags)."""
         return []
-
-    def _refuse_foreign_sidecar(self, target: str, run: RunInfo) -> None:
-        assert self._sidecar is not None
-        with contextlib.suppress(FileNotFoundError):
-            if os.path.getsize(self._sidecar) and not run.replace:
-                raise StateError(
-                    f"{self.name}:{target}: {self._sidecar} already exists and the state has no record of writing "
-                    "it; ledgerport never overwrites a file it did not create. Name another file, move this one "
-                    "away, or re-run with --fresh to replace it."
-                )
-
-    def _discard_staged_sidecar(self) -> None:
-        assert self._sidecar is not None
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(staging_path(self._sidecar))
-
-    def _restore_sidecar(self) -> None:
-        """Puts back the sidecar of the checkpoint's commit where a crashed run left another (or none)."""
-        assert self._sidecar is not None
-        self._staged = False
-        self._discard_staged_sidecar()
-        text = self.sidecar()
-        if _read(self._sidecar) != text:
-            log.info("%s: %s: putting back the declarations of the last commit", self.name, self._sidecar)
-            self._write_file(self._sidecar, text)
-
-    def _write_file(self, path: str, text: str) -> None:
-        """Writes `path` whole or not at all: a temporary file beside it, fsynced, renamed over it."""
-        temporary = _temporary_path(path)
-        try:
-            with open(temporary, "w", encoding="utf-8", newline="") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-            _fsync_folder(path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise StateError(f"{self.name}: cannot write {path}: {exc.strerror}") from None
 
     def symbol(self, commodity: str) -> str:
         """The commodity as the format spells it, chosen once per file (renames must stay stable)."""

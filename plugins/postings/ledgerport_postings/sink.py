@@ -3,50 +3,21 @@ open lots in a file of their own beside it, replaced at each commit."""
 
 from __future__ import annotations
 
-import contextlib
 import io
-import logging
-import os
 from collections.abc import Sequence
-from pathlib import PurePath
 from typing import Any
 
-from ledgerport import FileSink, OpenLot, RunInfo, StateError, Transaction
-from ledgerport.sdk.outputfile import staging_path
+from ledgerport import FileSink, OpenLot, RunInfo, Sidecar, StateError, Transaction, sidecar_path
 
 from .formats import writer_for
 from .rows import COLUMNS, COST_COLUMNS, LOT_COLUMNS, LotRow, lot_rows, posting_rows
 
 __all__ = ["PostingsSink", "lots_path"]
 
-log = logging.getLogger(__name__)
-
 
 def lots_path(target: str) -> str:
     """The lots file of an output: `books.csv` → `books.lots.csv`, `books.jsonl` → `books.lots.jsonl`."""
-    path = PurePath(target)
-    return str(path.with_name(f"{path.stem}.lots{path.suffix}"))
-
-
-def _temporary_path(path: str) -> str:
-    folder, name = os.path.split(path)
-    return os.path.join(folder, f".{name}.ledgerport-tmp")
-
-
-def _fsync_folder(path: str) -> None:
-    folder = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
-
-
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8", newline="") as file:
-            return file.read()
-    except FileNotFoundError:
-        return None
+    return sidecar_path(target, "lots")
 
 
 class PostingsSink(FileSink):
@@ -76,11 +47,11 @@ class PostingsSink(FileSink):
                 f"{'at cost' if self._costed else 'without cost basis'}, which would change its columns "
                 "mid-file. Keep the setting, name another file, or start it over with --fresh."
             )
-        self._lots_path: str | None = None
+        self._sidecar: Sidecar | None = None
         if self._costed:
-            self._lots_path = lots_path(target)
+            self._sidecar = Sidecar("postings", lots_path(target), staged=True)
             if not resuming:
-                self._refuse_foreign_lots(target, run)
+                self._sidecar.refuse_foreign(target, run.replace)
         super().__init__(target, run, settings, checkpoint)
         self._columns = COLUMNS + COST_COLUMNS if self._costed else COLUMNS
         self._writer = writer(self.file, self._columns)
@@ -89,20 +60,10 @@ class PostingsSink(FileSink):
             self._writer.header()
         self._committed: list[list[Any]] | None = self.saved.get("lots")
         self._lots: list[list[Any]] | None = None
-        self._commits = 0
-        self._staged = self.fresh  # the lots file keeps its staging name until the state knows a commit
-        if self._lots_path is not None and self._committed is not None:
-            self._restore()
-
-    def _refuse_foreign_lots(self, target: str, run: RunInfo) -> None:
-        assert self._lots_path is not None
-        with contextlib.suppress(FileNotFoundError):
-            if os.path.getsize(self._lots_path) and not run.replace:
-                raise StateError(
-                    f"postings:{target}: {self._lots_path} already exists and the state has no record of writing "
-                    "it; ledgerport never overwrites a file it did not create. Name another file, move this one "
-                    "away, or re-run with --fresh to replace it."
-                )
+        if self._sidecar is not None:
+            self._sidecar.staged = self.fresh  # it keeps its staging name until the state knows a commit
+            if self._committed is not None:
+                self._sidecar.restore(self._render(self._committed), "the open lots")
 
     def write_transactions(self, transactions: Sequence[Transaction]) -> None:
         self._writer.write(row for transaction in transactions for row in posting_rows(transaction))
@@ -124,30 +85,16 @@ class PostingsSink(FileSink):
         checkpoint = super().commit()
         if self._lots is not None:
             self._committed, self._lots = self._lots, None
-        if self._lots_path is not None and self._committed is not None:
-            if self._staged and self._commits:  # the state has recorded the first commit: take the real name
-                self._staged = False
-                self._discard_staged()
-            self._replace(self._committed)
-        self._commits += 1
+        if self._sidecar is not None:
+            self._sidecar.commit(None if self._committed is None else self._render(self._committed))
         return checkpoint
 
     def close(self) -> None:
         try:
             super().close()
         finally:
-            if self._lots_path is not None and self._staged and self._commits:
-                self._staged = False
-                with contextlib.suppress(FileNotFoundError):
-                    os.replace(staging_path(self._lots_path), self._lots_path)
-                    _fsync_folder(self._lots_path)
-            elif self._lots_path is not None and self._staged:
-                self._discard_staged()
-
-    def _discard_staged(self) -> None:
-        assert self._lots_path is not None
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(staging_path(self._lots_path))
+            if self._sidecar is not None:
+                self._sidecar.close()
 
     def _render(self, lots: list[list[Any]]) -> str:
         text = io.StringIO()
@@ -155,33 +102,3 @@ class PostingsSink(FileSink):
         writer.header()
         writer.write(LotRow(**dict(zip(LOT_COLUMNS, row, strict=True))) for row in lots)
         return text.getvalue()
-
-    def _restore(self) -> None:
-        """Puts back the lots of the checkpoint's commit where a crashed run left others (or none)."""
-        assert self._lots_path is not None and self._committed is not None
-        self._staged = False
-        self._discard_staged()
-        text = self._render(self._committed)
-        if _read(self._lots_path) != text:
-            log.info("postings: %s: putting back the open lots of the last commit", self._lots_path)
-            self._write_file(self._lots_path, text)
-
-    def _replace(self, lots: list[list[Any]]) -> None:
-        assert self._lots_path is not None
-        path = staging_path(self._lots_path) if self._staged else self._lots_path
-        self._write_file(path, self._render(lots))
-
-    def _write_file(self, path: str, text: str) -> None:
-        """Writes `path` whole or not at all: a temporary file beside it, fsynced, renamed over it."""
-        temporary = _temporary_path(path)
-        try:
-            with open(temporary, "w", encoding="utf-8", newline="") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-            _fsync_folder(path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise StateError(f"postings: cannot write {path}: {exc.strerror}") from None
