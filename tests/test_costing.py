@@ -22,7 +22,7 @@ from ledgerport.books import (
     Transaction,
 )
 from ledgerport.model.entry import Entry, Kind
-from ledgerport.testing import sample_entries, sample_opening_lots, sample_prices
+from ledgerport.testing import cost_basis_example, sample_entries, sample_opening_lots, sample_prices
 
 TITLE = "Demo"
 SETTINGS = [
@@ -98,25 +98,7 @@ def _entry(entry_id: str, day: int, sub: str, asset: str, amount: str, kind: Kin
 
 
 def test_the_issues_example_books_main_and_trade_btc_at_zero_usdt_at_its_value_and_a_5000_gain() -> None:
-    entries = [
-        _entry("d1", 1, "MAIN", "BTC", "1", Kind.DEPOSIT),
-        _entry("t1", 2, "MAIN", "BTC", "-1", Kind.TRANSFER),
-        _entry("t2", 2, "TRADE", "BTC", "1", Kind.TRANSFER),
-        _entry("s1", 3, "TRADE", "BTC", "-1", Kind.TRADE, "o1"),
-        _entry("s2", 3, "TRADE", "USDT", "45000", Kind.TRADE, "o1"),
-    ]
-    prices = PriceBook()
-    prices.add("USDT", "USD", date(2024, 1, 3), Rate(Decimal(1)))
-    prices.add("BTC", "USD", date(2024, 1, 2), Rate(Decimal(42000)))
-    opening = [
-        OpeningLot(
-            acquired=datetime(2023, 6, 1, tzinfo=UTC),
-            sub_account="MAIN",
-            asset="BTC",
-            quantity=Decimal(1),
-            cost=Decimal(40000),
-        )
-    ]
+    entries, prices, opening = cost_basis_example()
     _, transactions = _costed(LotSettings(), entries, prices, opening)
     totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for transaction in transactions:

@@ -36,6 +36,7 @@ __all__ = [
     "assert_golden",
     "asset_sums",
     "bean_check",
+    "cost_basis_example",
     "hledger",
     "ledger",
     "run_sink",
@@ -167,6 +168,48 @@ def sample_opening_lots() -> list[OpeningLot]:
             line=3,
         ),
     ]
+
+
+def cost_basis_example() -> tuple[list[Entry], PriceBook, list[OpeningLot]]:
+    """Issue 14's example, for a book at cost: 1 BTC deposited to KuCoin's MAIN with an opening lot of
+    $40,000, moved to TRADE when BTC is at $42,000, sold for 45,000 USDT at $1. Every book must show
+    both BTC holdings at $0, the USDT at $45,000 and a realized gain of $5,000. Returns the entries
+    (source `kucoin`, title it `KuCoin`), the price book and the opening lots."""
+
+    def leg(entry_id: str, day: int, sub: str, asset: str, amount: str, kind: Kind, group: str = "") -> Entry:
+        return Entry(
+            source="kucoin",
+            account="default",
+            entry_id=entry_id,
+            timestamp=datetime(2024, 1, day, tzinfo=UTC),
+            asset=asset,
+            amount=Decimal(amount),
+            kind=kind,
+            sub_account=sub,
+            group_id=group,
+        )
+
+    entries = [
+        leg("d1", 1, "MAIN", "BTC", "1", Kind.DEPOSIT),
+        leg("t1", 2, "MAIN", "BTC", "-1", Kind.TRANSFER),
+        leg("t2", 2, "TRADE", "BTC", "1", Kind.TRANSFER),
+        leg("s1", 3, "TRADE", "BTC", "-1", Kind.TRADE, "o1"),
+        leg("s2", 3, "TRADE", "USDT", "45000", Kind.TRADE, "o1"),
+    ]
+    prices = PriceBook()
+    prices.add("USDT", "USD", datetime(2024, 1, 3).date(), Rate(Decimal(1)))
+    prices.add("BTC", "USD", datetime(2024, 1, 2).date(), Rate(Decimal(42000)))
+    opening = [
+        OpeningLot(
+            acquired=datetime(2023, 6, 1, tzinfo=UTC),
+            sub_account="MAIN",
+            asset="BTC",
+            quantity=Decimal(1),
+            cost=Decimal(40000),
+            line=2,
+        )
+    ]
+    return entries, prices, opening
 
 
 def run_sink(

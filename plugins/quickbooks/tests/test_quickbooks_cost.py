@@ -23,11 +23,17 @@ from ledgerport.books import (
     JournalBuilder,
     LotBook,
     LotSettings,
-    OpeningLot,
     PriceBook,
     Rate,
 )
-from ledgerport.testing import assert_golden, run_sink, sample_entries, sample_opening_lots, sample_prices
+from ledgerport.testing import (
+    assert_golden,
+    cost_basis_example,
+    run_sink,
+    sample_entries,
+    sample_opening_lots,
+    sample_prices,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 SINKS = {
@@ -144,25 +150,7 @@ def _entry(entry_id: str, day: int, sub: str, asset: str, amount: str, kind: Kin
 def test_the_issues_example_books_both_btc_holdings_at_zero_usdt_at_45000_and_a_5000_gain(
     fmt: str, tmp_path: Path, readers: dict[str, Callable[[Path], Journals]], balanced: Callable[[Journals], None]
 ) -> None:
-    entries = [
-        _entry("d1", 1, "MAIN", "BTC", "1", Kind.DEPOSIT),
-        _entry("t1", 2, "MAIN", "BTC", "-1", Kind.TRANSFER),
-        _entry("t2", 2, "TRADE", "BTC", "1", Kind.TRANSFER),
-        _entry("s1", 3, "TRADE", "BTC", "-1", Kind.TRADE, "o1"),
-        _entry("s2", 3, "TRADE", "USDT", "45000", Kind.TRADE, "o1"),
-    ]
-    prices = PriceBook()
-    prices.add("USDT", "USD", date(2024, 1, 3), Rate(Decimal(1)))
-    prices.add("BTC", "USD", date(2024, 1, 2), Rate(Decimal(42000)))
-    opening = [
-        OpeningLot(
-            acquired=datetime(2023, 6, 1, tzinfo=UTC),
-            sub_account="MAIN",
-            asset="BTC",
-            quantity=Decimal(1),
-            cost=Decimal(40000),
-        )
-    ]
+    entries, prices, opening = cost_basis_example()
     path = tmp_path / f"issue.{SUFFIX[fmt]}"
     write(fmt, path, entries=entries, prices=prices, opening=opening, source_title="KuCoin")
     journals = readers[fmt](path)
