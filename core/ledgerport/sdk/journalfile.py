@@ -82,25 +82,22 @@ class JournalTextSink(FileSink):
             )
         self.mode = mode
         self.target = target
-        self._sidecar: Sidecar | None = None
         if self.mode == "separate":
             if target == "-":
                 raise ConfigError(f"{self.name}: declarations = 'separate' needs a file, not standard output")
-            self._sidecar = Sidecar(self.name, declarations_path(os.path.abspath(target)), staged=True)
+            self.sidecar = Sidecar(self.name, declarations_path(os.path.abspath(target)))
             if not resuming:
-                self._sidecar.refuse_foreign(target, run.replace)
+                self.sidecar.refuse_foreign(target, run.replace)
         super().__init__(target, run, settings, checkpoint)
         self.accounts: set[str] = set(self.saved.get("accounts", ()))
         self.commodities: dict[str, str] = dict(self.saved.get("commodities", {}))
         self.balances = BalanceTracker(self.saved.get("balances"))
         self._declared: list[str] = []
         self.restore(self.saved.get("extra", {}))
-        if self._sidecar is not None:
-            self._sidecar.staged = self.fresh  # it keeps its staging name until the state knows a commit
         if self.fresh:
             self.file.write(self.header())
-        elif self._sidecar is not None:
-            self._sidecar.restore(self.sidecar(), "the declarations")
+        elif self.sidecar is not None:
+            self.sidecar.restore(self.sidecar_text(), "the declarations")
 
     @property
     def sidecar_name(self) -> str:
@@ -134,20 +131,7 @@ class JournalTextSink(FileSink):
             state["declarations"] = self.mode
         return state
 
-    def commit(self) -> dict[str, Any] | None:
-        checkpoint = super().commit()
-        if self._sidecar is not None:
-            self._sidecar.commit(self.sidecar())
-        return checkpoint
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            if self._sidecar is not None:
-                self._sidecar.close()
-
-    def sidecar(self) -> str:
+    def sidecar_text(self) -> str:
         """The sidecar's text: every declaration the committed journal needs, in a fixed order (so a
         run in parts writes what one run does), after `sidecar_header()`."""
         text = [self.sidecar_header()]

@@ -24,10 +24,13 @@ import io
 import logging
 import os
 from collections.abc import Mapping
-from typing import IO, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from ..errors import StateError
 from .sink import RunInfo, Sink
+
+if TYPE_CHECKING:
+    from .sidecar import Sidecar
 
 __all__ = ["AppendFile", "FileSink", "pending_path", "staging_path"]
 
@@ -276,10 +279,13 @@ class FileSink(Sink):
     `self.file` is the open text file and `self.fresh` says it starts empty (write your header);
     `self.saved` is what `state()` returned at the last commit, for what must carry across runs
     (names declared in the file, counters, running totals). What `closing()` returns is written at
-    close, past the last commit: the next run cuts it off and writes it anew.
+    close, past the last commit: the next run cuts it off and writes it anew. A sink with a file
+    beside its output (`sdk.sidecar.Sidecar`) sets `self.sidecar`; each commit then replaces it with
+    `sidecar_text()`, after the output's bytes are durable.
     """
 
     name: ClassVar[str]
+    sidecar: Sidecar | None = None
 
     def __init__(self, target: str, run: RunInfo, settings: Any, checkpoint: Any = None) -> None:
         checkpoint = checkpoint or {}
@@ -288,6 +294,8 @@ class FileSink(Sink):
         self.resumable = self._out.resumable
         self.file, self.fresh = self._out.file, self._out.fresh
         self.saved: dict[str, Any] = checkpoint.get("state", {})
+        if self.sidecar is not None:  # it keeps its staging name, as the output does, until the state knows a commit
+            self.sidecar.staged = self.fresh
 
     def state(self) -> dict[str, Any]:
         return {}
@@ -295,9 +303,19 @@ class FileSink(Sink):
     def closing(self) -> str:
         return ""
 
+    def sidecar_text(self) -> str | None:
+        """The sidecar's text at this commit (None: nothing to write yet)."""
+        return None
+
     def commit(self) -> dict[str, Any] | None:
         committed = self._out.commit()
+        if self.sidecar is not None:
+            self.sidecar.commit(self.sidecar_text())
         return None if committed is None else {**committed, "state": self.state()}
 
     def close(self) -> None:
-        self._out.close(self.closing())
+        try:
+            self._out.close(self.closing())
+        finally:
+            if self.sidecar is not None:
+                self.sidecar.close()

@@ -30,10 +30,11 @@ def sidecar_path(target: str, label: str) -> str:
 
 
 class Sidecar:
-    """The sidecar `path` of one sink (`owner` names it in messages); `staged` while the output is."""
+    """The sidecar `path` of one sink (`owner` names it in messages); `staged` while the output is
+    (`FileSink` sets it when the sink opens)."""
 
-    def __init__(self, owner: str, path: str, *, staged: bool) -> None:
-        self.owner, self.path, self.staged = owner, path, staged
+    def __init__(self, owner: str, path: str) -> None:
+        self.owner, self.path, self.staged = owner, path, False
         self._commits = 0
 
     def refuse_foreign(self, target: str, replace: bool) -> None:

@@ -47,11 +47,10 @@ class PostingsSink(FileSink):
                 f"{'at cost' if self._costed else 'without cost basis'}, which would change its columns "
                 "mid-file. Keep the setting, name another file, or start it over with --fresh."
             )
-        self._sidecar: Sidecar | None = None
         if self._costed:
-            self._sidecar = Sidecar("postings", lots_path(target), staged=True)
+            self.sidecar = Sidecar("postings", lots_path(target))
             if not resuming:
-                self._sidecar.refuse_foreign(target, run.replace)
+                self.sidecar.refuse_foreign(target, run.replace)
         super().__init__(target, run, settings, checkpoint)
         self._columns = COLUMNS + COST_COLUMNS if self._costed else COLUMNS
         self._writer = writer(self.file, self._columns)
@@ -60,10 +59,8 @@ class PostingsSink(FileSink):
             self._writer.header()
         self._committed: list[list[Any]] | None = self.saved.get("lots")
         self._lots: list[list[Any]] | None = None
-        if self._sidecar is not None:
-            self._sidecar.staged = self.fresh  # it keeps its staging name until the state knows a commit
-            if self._committed is not None:
-                self._sidecar.restore(self._render(self._committed), "the open lots")
+        if self.sidecar is not None and self._committed is not None:
+            self.sidecar.restore(self._render(self._committed), "the open lots")
 
     def write_transactions(self, transactions: Sequence[Transaction]) -> None:
         self._writer.write(row for transaction in transactions for row in posting_rows(transaction))
@@ -81,20 +78,15 @@ class PostingsSink(FileSink):
         lots = self._lots if self._lots is not None else self._committed
         return {"cost": True, "lots": lots if lots is not None else []}
 
+    def sidecar_text(self) -> str | None:
+        lots = self._lots if self._lots is not None else self._committed
+        return None if lots is None else self._render(lots)
+
     def commit(self) -> dict[str, Any] | None:
         checkpoint = super().commit()
         if self._lots is not None:
             self._committed, self._lots = self._lots, None
-        if self._sidecar is not None:
-            self._sidecar.commit(None if self._committed is None else self._render(self._committed))
         return checkpoint
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            if self._sidecar is not None:
-                self._sidecar.close()
 
     def _render(self, lots: list[list[Any]]) -> str:
         text = io.StringIO()
