@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -158,6 +159,19 @@ def summary(command: Sequence[str], env: dict[str, str]) -> tuple[float, dict[st
     """Runs a command that prints a JSON object (a sync with `--json`, the floor): wall seconds and the object."""
     seconds, out = run(command, env)
     return seconds, json.loads(out[out.index("{") :])
+
+
+def rounds(commands: dict[str, list[str]], env: dict[str, str], out: Path, count: int) -> dict[str, list[float]]:
+    """Wall seconds of each command, `count` rounds of all of them in turn (so a ratio compares runs of
+    one moment), `out` emptied before each; prints each round as it ends."""
+    seconds: dict[str, list[float]] = {name: [] for name in commands}
+    for number in range(count):
+        for name, command in commands.items():
+            shutil.rmtree(out)
+            out.mkdir()
+            seconds[name].append(run(command, env)[0])
+        print(f"round {number + 1}/{count}: " + ", ".join(f"{n} {s[-1]:.2f} s" for n, s in seconds.items()), flush=True)
+    return seconds
 
 
 def median(values: Sequence[float]) -> float:

@@ -12,11 +12,10 @@ the medians and each ratio to the sync in quantities.
 from __future__ import annotations
 
 import argparse
-import shutil
 import tempfile
 from pathlib import Path
 
-from _sandboxes import environment, kucoin_sandbox, machine, median, per_day, prices_file, run, summary, table
+from _sandboxes import environment, kucoin_sandbox, machine, median, per_day, prices_file, rounds, summary, table
 
 TARGET = 1.2
 
@@ -41,16 +40,7 @@ def main() -> None:
         }
         out.mkdir()
         entries = summary([*commands["quantities"], "--json"], env)[1]["entries"]  # untimed: the sandbox warms up
-        seconds: dict[str, list[float]] = {name: [] for name in commands}
-        for number in range(args.rounds):
-            for name, command in commands.items():
-                shutil.rmtree(out)
-                out.mkdir()
-                seconds[name].append(run(command, env)[0])
-            print(
-                f"round {number + 1}/{args.rounds}: " + ", ".join(f"{n} {s[-1]:.2f} s" for n, s in seconds.items()),
-                flush=True,
-            )
+        seconds = rounds(commands, env, out, args.rounds)
     base = median(seconds["quantities"])
     rows = []
     for name, times in seconds.items():

@@ -11,7 +11,6 @@ start-up and imports count for all three. Prints the medians, entries/s and the 
 from __future__ import annotations
 
 import argparse
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from _sandboxes import (
     median,
     per_day,
     prices_file,
-    run,
+    rounds,
     summary,
     table,
 )
@@ -52,16 +51,7 @@ def main() -> None:
         floor_entries = summary(commands["floor"], env)[1]["entries"]
         if floor_entries != entries:
             raise SystemExit(f"the floor fetched {floor_entries} entries, the sync {entries}")
-        seconds: dict[str, list[float]] = {name: [] for name in commands}
-        for number in range(args.rounds):
-            for name, command in commands.items():
-                shutil.rmtree(out)
-                out.mkdir()
-                seconds[name].append(run(command, env)[0])
-            print(
-                f"round {number + 1}/{args.rounds}: " + ", ".join(f"{n} {s[-1]:.2f} s" for n, s in seconds.items()),
-                flush=True,
-            )
+        seconds = rounds(commands, env, out, args.rounds)
     floor = median(seconds["floor"])
     rows = []
     for name, times in seconds.items():
