@@ -26,6 +26,7 @@ __all__ = [
     "FileSink",
     "Holding",
     "JournalBuilder",
+    "JournalSettings",
     "JournalTextSink",
     "Kind",
     "LedgerportError",
@@ -78,6 +79,7 @@ __all__ = [
     "parse_decimal",
     "parse_instant",
     "plain",
+    "price_quotient",
     "register_secret",
     "sidecar_path",
     "sync",
@@ -135,7 +137,9 @@ _HOMES = {
     "from_ms": "model.times",
     "parse_instant": "model.times",
     "to_ms": "model.times",
+    "JournalSettings": "sdk.journalfile",
     "JournalTextSink": "sdk.journalfile",
+    "price_quotient": "sdk.journalfile",
     "AppendFile": "sdk.outputfile",
     "FileSink": "sdk.outputfile",
     "Registry": "engine.plugins",
@@ -197,7 +201,7 @@ if TYPE_CHECKING:
     from .model.times import format_iso_ms, from_ms, parse_instant, to_ms
     from .sdk.connector import Connector, DemoSource, Holding, NoSettings, Session, SyncContext, filtering
     from .sdk.hookspecs import hookimpl
-    from .sdk.journalfile import JournalTextSink
+    from .sdk.journalfile import JournalSettings, JournalTextSink, price_quotient
     from .sdk.outputfile import AppendFile, FileSink
     from .sdk.paging import Page, PageRequest, RateBudget, Window
     from .sdk.retry import RetryPolicy

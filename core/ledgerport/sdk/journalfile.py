@@ -15,19 +15,30 @@ from __future__ import annotations
 
 import abc
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact
 from typing import Any
 
 import attrs
 
 from ..books.balances import BalanceTracker
 from ..books.transactions import Posting, Transaction
-from ..errors import ConfigError, StateError
+from ..errors import ConfigError, MissingPriceError, StateError
+from ..model.money import format_decimal
 from .outputfile import FileSink
 from .sidecar import Sidecar, sidecar_path
 from .sink import RunInfo
 
-__all__ = ["DECLARATIONS", "JournalSettings", "JournalTextSink", "declarations_path"]
+__all__ = [
+    "DECLARATIONS",
+    "PRICE_HORIZON_DAYS",
+    "JournalSettings",
+    "JournalTextSink",
+    "PriceDays",
+    "declarations_path",
+    "price_quotient",
+]
 
 DECLARATIONS = ("inline", "none", "separate")
 
@@ -42,9 +53,58 @@ class JournalSettings:
     """`[sinks.beancount]` / `[sinks.ledger]` (`--set beancount.declarations=separate`): where the
     account, commodity and tag declarations go: `inline` (the default: before the first transaction
     that uses each), `none` (not written: the main file declares them) or `separate` (a sidecar
-    beside the output, `declarations_path(target)`, to include once before the output)."""
+    beside the output, `declarations_path(target)`, to include once before the output); and
+    `prices` (`--set beancount.prices=false`): whether the day's price of each commodity posted goes
+    into the journal, so `convert(position, 'USD')`, `hledger bal -V` and `ledger bal -X USD` value
+    the holdings."""
 
     declarations: str = attrs.field(default="inline", validator=_check_declarations)
+    prices: bool = True
+
+
+PRICE_HORIZON_DAYS = 31
+"""The checkpoint remembers, per commodity, the days of its price lines within this many days of its
+latest one, and the last this many + 1 it wrote (`PriceDays`): a late entry never repeats a price
+line, and a backfill of an older gap writes its days' own."""
+_28_DIGITS = Context(prec=28, rounding=ROUND_HALF_EVEN)
+
+
+def price_quotient(value: Decimal, divisor: Decimal) -> Decimal:
+    """value ÷ |divisor| as a number to write: exact (without trailing zeros) when it ends within 28
+    significant digits, else rounded to 28, half-to-even: beancount's own arithmetic, and the
+    precision of a price annotation, which is no money posted."""
+    context = _28_DIGITS.copy()
+    context.clear_flags()
+    result = context.divide(value, abs(divisor))
+    return result.normalize(context) if not context.flags[Inexact] else result
+
+
+class PriceDays:
+    """The (commodity, day) pairs whose price line the journal holds, for the checkpoint, bounded: per
+    commodity, in the order written, the days within `PRICE_HORIZON_DAYS` of its latest day and the
+    last `PRICE_HORIZON_DAYS` + 1 days written. Windows go forward, so a late entry lands on a day
+    still known; a backfill of an older gap writes its days' prices, and remembers them while it
+    goes on (its days are the ones last written)."""
+
+    def __init__(self, saved: Mapping[str, list[str]] | None = None) -> None:
+        self.days: dict[str, dict[date, None]] = {
+            c: dict.fromkeys(date.fromisoformat(d) for d in days) for c, days in (saved or {}).items()
+        }
+
+    def __contains__(self, key: tuple[str, date]) -> bool:
+        commodity, day = key
+        return day in self.days.get(commodity, {})
+
+    def add(self, commodity: str, day: date) -> None:
+        days = self.days.setdefault(commodity, {})
+        days[day] = None
+        order = list(days)
+        oldest = max(order) - timedelta(days=PRICE_HORIZON_DAYS)
+        last = set(order[-(PRICE_HORIZON_DAYS + 1) :])
+        self.days[commodity] = {d: None for d in order if d >= oldest or d in last}
+
+    def state(self) -> dict[str, list[str]]:
+        return {c: [d.isoformat() for d in days] for c, days in sorted(self.days.items())}
 
 
 def declarations_path(target: str) -> str:
@@ -93,6 +153,8 @@ class JournalTextSink(FileSink):
         self.commodities: dict[str, str] = dict(self.saved.get("commodities", {}))
         self.balances = BalanceTracker(self.saved.get("balances"))
         self._declared: list[str] = []
+        self._priced = PriceDays(self.saved.get("prices"))
+        self._unpriced: set[tuple[str, date]] = set()  # looked up in vain in this window: not again
         self.restore(self.saved.get("extra", {}))
         if self.fresh:
             self.file.write(self.header())
@@ -129,7 +191,38 @@ class JournalTextSink(FileSink):
         }
         if not self.inline:  # an inline file's state stays as it was before the setting
             state["declarations"] = self.mode
+        if self._priced.days:
+            state["prices"] = self._priced.state()
         return state
+
+    def commit(self) -> dict[str, Any] | None:
+        self._unpriced.clear()  # the next window's trades may price them: a run in parts asks as one run does
+        return super().commit()
+
+    def price_lines(self, transaction: Transaction) -> str:
+        """The price directives of the transaction's day not in the file yet, one per commodity it
+        posts: the run's price book in the home currency (`price_quotient`), none where the book has no
+        price (none is invented, and none is needed: the journal values nothing itself)."""
+        if not getattr(self.settings, "prices", True):
+            return ""
+        home, day, lines = self.run.home_currency, transaction.date, []
+        for commodity in dict.fromkeys(p.commodity for p in transaction.postings):
+            key = (commodity, day)
+            if commodity == home or key in self._priced or key in self._unpriced:
+                continue
+            try:
+                rate = self.run.prices.rate(commodity, home, day)
+            except MissingPriceError:
+                self._unpriced.add(key)
+                continue
+            self._priced.add(commodity, day)
+            price = format_decimal(price_quotient(rate.amount, rate.per))
+            lines.append(self.price_directive(day, self.symbol(commodity), price, self.symbol(home)))
+        return "".join(lines)
+
+    def price_directive(self, day: date, symbol: str, price: str, currency: str) -> str:
+        """One price line in the format's own syntax (a format without them writes none)."""
+        return ""
 
     def sidecar_text(self) -> str:
         """The sidecar's text: every declaration the committed journal needs, in a fixed order (so a

@@ -16,6 +16,11 @@ docs/plugins/beancount.md.
 or writes them into a sidecar, so that several outputs can be included into one main file: beancount
 refuses even identical duplicates, and `merge_declarations` is the beancount plugin that merges the
 sidecars' agreeing ones there.
+
+`prices = true` (the default, `BeancountSettings`) writes the run's price book into the journal: for
+each day a transaction is dated and each commodity but the home currency it posts, one
+`price` directive (`2024-03-01 price BTC  40000 USD`) just before the first such transaction, so
+`convert(position, 'USD')` and fava value the holdings; see `JournalTextSink.price_lines`.
 """
 
 from __future__ import annotations
@@ -24,11 +29,12 @@ import os
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
 from ledgerport import (
     ConfigError,
+    JournalSettings,
     JournalTextSink,
     PluginError,
     RunInfo,
@@ -37,10 +43,10 @@ from ledgerport import (
     format_decimal,
     hookimpl,
     plain,
+    price_quotient,
 )
 from ledgerport.books import Lot, Posting
 from ledgerport.model.money import exact
-from ledgerport.sdk.journalfile import JournalSettings
 
 _VALID = re.compile(r"[A-Z](?:[A-Z0-9'._-]{0,22}[A-Z0-9])?")
 _INVALID_CHARS = re.compile(r"[^A-Z0-9'._-]+")
@@ -129,23 +135,14 @@ def unit_cost(lot: Lot) -> Decimal:
     """The per-unit cost beancount gives a lot written at its total cost (`{{C USD}}`): C ÷ units,
     rounded to 28 digits as beancount's `compute_cost_number` does. A reduction must name exactly
     this number to match the lot."""
-    return _quotient(lot.cost, lot.quantity)
-
-
-def _quotient(value: Decimal, quantity: Decimal) -> Decimal:
-    """value ÷ |quantity| in beancount's context: exact when it ends within 28 significant digits
-    (then written without trailing zeros), else rounded to 28 digits half-to-even."""
-    context = _BEANCOUNT.copy()
-    context.clear_flags()
-    quotient = context.divide(value, abs(quantity))
-    return quotient.normalize(context) if not context.flags[Inexact] else quotient
+    return price_quotient(lot.cost, lot.quantity)
 
 
 def unit_price(value: Decimal, quantity: Decimal) -> Decimal:
     """The `@` annotation of a reduction: the fair value per unit of what left, exact when the
     quotient ends within 28 significant digits, else rounded to 28 (half-to-even): what beancount
     itself makes of `@@ value`."""
-    return _quotient(value, quantity)
+    return price_quotient(value, quantity)
 
 
 def _exact_unit(lot: Lot, unit: Decimal) -> bool:
@@ -207,6 +204,9 @@ class BeancountSink(JournalTextSink):
             state["beyond"] = sorted(self._beyond)
         return state
 
+    def price_directive(self, day: date, symbol: str, price: str, currency: str) -> str:
+        return f"{day} price {symbol}  {price} {currency}\n"
+
     def header(self) -> str:
         text = f";; {self.run.source_title} ledger ({self.run.account}), written by ledgerport; syncs append to it.\n"
         if self.mode == "separate":
@@ -256,7 +256,7 @@ class BeancountSink(JournalTextSink):
 
     def render(self, transaction: Transaction) -> str:
         self.declare(transaction)
-        text = [self._flush(transaction.date)]
+        text = [self._flush(transaction.date), self.price_lines(transaction)]
         text.append(
             f"{transaction.date} * {_quote(self.run.source_title)} {_quote(transaction.description)}\n"
             f"  txn_id: {_quote(transaction.txn_id)}\n"

@@ -17,6 +17,11 @@ disposal its proceeds and gain, follow as posting tags (`; lots: e01 e05`, `; pr
 `declarations = "none" | "separate"` (`JournalSettings`) leaves the `account`, `commodity` and `tag`
 lines out, or writes them into a sidecar to include before the journal (both tools accept a name
 declared twice alike, so several outputs' sidecars can be included together).
+
+`prices = true` (the default, `LedgerSettings`) writes the run's price book into the journal: for each
+day a transaction is dated and each commodity but the home currency it posts, one market price
+`P 2024-03-01 23:59:59 BTC 40000 USD` just before the first such transaction, so `hledger bal -V` / `-X USD`
+and `ledger bal -V` value the holdings; see `JournalTextSink.price_lines`.
 """
 
 from __future__ import annotations
@@ -24,11 +29,20 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ledgerport import JournalTextSink, Posting, SinkType, Transaction, format_decimal, hookimpl, plain
-from ledgerport.sdk.journalfile import JournalSettings
+from ledgerport import (
+    JournalSettings,
+    JournalTextSink,
+    Posting,
+    SinkType,
+    Transaction,
+    format_decimal,
+    hookimpl,
+    plain,
+)
 
 _BARE = re.compile(r"[A-Za-z]+")
 _UNSAFE = re.compile(r"[;|\s]+")
@@ -36,6 +50,13 @@ _UNQUOTABLE = re.compile(r'[";\\]')
 _LOT_ID_UNSAFE = re.compile(r"[\s,]+")
 DISPLAY_DECIMALS = 18
 COST_TAGS = ("lots", "proceeds", "gain")
+
+PRICE_DIGITS = 28
+PRICE_TIME = "23:59:59"
+"""The time of day on every `P` line. ledger-cli also takes each posting's `@@` as a market price, at
+the start of its date, and of two prices at one moment keeps the one read last: a cost (`1 KCS @@
+5.50 USD` at cost) after the day's `P` line would win. At the day's last second, the book's price is
+the day's price in both tools (hledger reads the time and ignores it)."""
 
 
 def ledger_commodity(commodity: str) -> str:
@@ -85,7 +106,11 @@ class LedgerSink(JournalTextSink):
         self.tags: set[str] = set(extra.get("tags", ()))
 
     def extra_state(self) -> dict[str, Any]:
-        return {"tags": sorted(self.tags)} if self.tags else {}
+        state: dict[str, Any] = {"tags": sorted(self.tags)} if self.tags else {}
+        return state
+
+    def price_directive(self, day: date, symbol: str, price: str, currency: str) -> str:
+        return f"P {day} {PRICE_TIME} {symbol} {price} {currency}\n"
 
     def tag(self, name: str) -> str:
         """Declares a posting tag before its first use, which `ledger --pedantic` demands."""
@@ -129,6 +154,7 @@ class LedgerSink(JournalTextSink):
         description = plain(_UNSAFE.sub(" ", transaction.description).strip()) or transaction.kind.value
         code = plain(transaction.txn_id).replace(")", "]").replace("(", "[")  # a parenthesis would end the code
         text = [
+            self.price_lines(transaction),
             f"{transaction.date} ({code}) {description}\n",
             f"    ; entry_ids: {plain(','.join(transaction.entry_ids))}\n",
         ]

@@ -41,8 +41,9 @@ _FINE_USD = re.compile(r"\d\.\d{3,} USD\b")
 
 
 def _finer_than_cents(text: str) -> list[str]:
-    """The lines, but the commodity declarations' display formats, with a USD amount finer than a cent."""
-    return [line for line in text.splitlines() if _FINE_USD.search(line) and not line.startswith("    format ")]
+    """The lines, but the commodity declarations' display formats and the market prices (`P`: an
+    annotation, not money posted), with a USD amount finer than a cent."""
+    return [line for line in text.splitlines() if _FINE_USD.search(line) and not line.startswith(("    format ", "P "))]
 
 
 def _describe(settings: LotSettings) -> str:
