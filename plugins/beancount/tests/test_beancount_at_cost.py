@@ -25,6 +25,7 @@ from ledgerport.model.entry import Entry, Kind
 from ledgerport.testing import (
     assert_golden,
     bean_check,
+    cost_basis_example,
     run_sink,
     sample_entries,
     sample_opening_lots,
@@ -255,24 +256,7 @@ def test_a_per_unit_cost_that_does_not_end_books_the_engines_gains_exactly(tmp_p
 
 
 def test_the_issues_example_books_the_5000_gain_and_leaves_only_usdt_at_cost(tmp_path: Path) -> None:
-    entries = [
-        _entry("d1", 1, "MAIN", "BTC", "1", Kind.DEPOSIT),
-        _entry("t1", 2, "MAIN", "BTC", "-1", Kind.TRANSFER),
-        _entry("t2", 2, "TRADE", "BTC", "1", Kind.TRANSFER),
-        *_trade("o1", 3, "TRADE", ("1", "BTC"), ("45000", "USDT")),
-    ]
-    prices = PriceBook()
-    prices.add("USDT", "USD", date(2024, 1, 3), Rate(Decimal(1)))
-    prices.add("BTC", "USD", date(2024, 1, 2), Rate(Decimal(42000)))
-    opening = [
-        OpeningLot(
-            acquired=datetime(2023, 6, 1, tzinfo=UTC),
-            sub_account="MAIN",
-            asset="BTC",
-            quantity=Decimal(1),
-            cost=Decimal(40000),
-        )
-    ]
+    entries, prices, opening = cost_basis_example()
     path = _write(tmp_path / "example.beancount", entries, "fifo", prices, opening)
     bean_check(path)
     assert sum(_file_gains(path).values(), Decimal(0)) == Decimal("5000.00")
@@ -283,7 +267,7 @@ def test_the_issues_example_books_the_5000_gain_and_leaves_only_usdt_at_cost(tmp
     usdt = {k: v for k, v in held.items() if k[1] == "USDT"}
     assert list(usdt.values()) == [[Decimal(45000), Decimal(45000)]]
     text = path.read_text()
-    assert '  Assets:Demo:Main  1 BTC {{40000 USD, 2023-06-01, "opening:0"}}\n' in text
+    assert '  Assets:Demo:Main  1 BTC {{40000 USD, 2023-06-01, "opening:2"}}\n' in text
 
 
 def test_an_average_pool_that_grows_at_its_own_unit_cost_is_one_lot(tmp_path: Path) -> None:

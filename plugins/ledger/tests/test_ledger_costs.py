@@ -20,6 +20,7 @@ from ledgerport.books import Chart, Disposal, LotBook, OpeningLot, PriceBook, Ra
 from ledgerport.model.entry import Entry, Kind
 from ledgerport.testing import (
     assert_golden,
+    cost_basis_example,
     hledger,
     ledger,
     run_sink,
@@ -185,17 +186,8 @@ def _opening(asset: str, quantity: str, cost: str) -> list[OpeningLot]:
 
 
 def test_the_issues_example_a_5000_gain_btc_at_zero_and_usdt_at_45000(tmp_path: Path) -> None:
-    entries = [
-        _entry("d1", 1, "MAIN", "BTC", "1", Kind.DEPOSIT),
-        _entry("t1", 2, "MAIN", "BTC", "-1", Kind.TRANSFER),
-        _entry("t2", 2, "TRADE", "BTC", "1", Kind.TRANSFER),
-        _entry("s1", 3, "TRADE", "BTC", "-1", Kind.TRADE, "o1"),
-        _entry("s2", 3, "TRADE", "USDT", "45000", Kind.TRADE, "o1"),
-    ]
-    prices = PriceBook()
-    prices.add("USDT", "USD", date(2024, 1, 3), Rate(Decimal(1)))
-    prices.add("BTC", "USD", date(2024, 1, 2), Rate(Decimal(42000)))
-    path = _write(tmp_path / "example.journal", LotSettings(), entries, prices, _opening("BTC", "1", "40000"))
+    entries, prices, opening = cost_basis_example()
+    path = _write(tmp_path / "example.journal", LotSettings(), entries, prices, opening)
     _both_accept(path)
     for report in (_hledger_usd, _ledger_usd):
         books = report(path)
