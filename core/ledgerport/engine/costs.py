@@ -92,7 +92,6 @@ class Lanes:
             if point not in shared:
                 shared[point] = self._make(state)
             self._books[key] = shared[point]
-        self._warned: set[str] = set()
         self._open: dict[CostBooks, list[OpenLot]] = {}
         self._states: dict[CostBooks, dict[str, Any]] = {}
 
@@ -120,10 +119,9 @@ class Lanes:
         costed = books.cost(entries, transactions)
         self._open.pop(books, None)
         self._states.pop(books, None)
-        for message in books.lots.warnings:
-            if message not in self._warned:
-                self._warned.add(message)
-                log.warning("cost basis: %s", message)
+        for message in books.lots.warnings:  # each once: the lot book keeps what it warned of in its state
+            log.warning("cost basis: %s", message)
+        books.lots.warnings.clear()
         return costed
 
     def open_lots(self, key: OutputKey) -> list[OpenLot]:

@@ -437,9 +437,9 @@ def _lanes(
     for output in outputs:
         if not sinks[output.key].needs_transactions:
             continue
-        kept = store is not None and sinks[output.key].resumable
-        state = store.lots(output.key) if store and kept else None
-        check_kept_alike(output.key, bool(kept and store and store.covered(output.key)), state, settings)
+        kept = store if store is not None and sinks[output.key].resumable else None
+        state = kept.lots(output.key) if kept else None
+        check_kept_alike(output.key, bool(kept and kept.covered(output.key)), state, settings)
         states[output.key] = state
     if settings is None:
         return None
@@ -477,7 +477,7 @@ def _deliver(
     once per lot book: outputs that receive the same entries and whose lots stand at the same point
     share the work."""
     delivered: dict[OutputKey, list[Entry]] = {}
-    booked: dict[OutputKey, list[Entry]] = {}
+    booked: dict[OutputKey, tuple[tuple[str, ...] | None, list[Entry]]] = {}
     groups: dict[tuple[str, ...] | None, list[OutputKey]] = {}
     for output, sink in targets:
         second = needs[output.key].unsettled
@@ -488,8 +488,9 @@ def _deliver(
         if sink.needs_transactions:
             openings = ledgers[output.key].openings(mine)
             books = sorted([*openings, *mine], key=lambda e: (e.timestamp, e.entry_id)) if openings else mine
-            booked[output.key] = books
-            groups.setdefault(None if books is entries else tuple(e.entry_id for e in books), []).append(output.key)
+            group = None if books is entries else tuple(e.entry_id for e in books)
+            booked[output.key] = (group, books)
+            groups.setdefault(group, []).append(output.key)
     if lanes:
         lanes.split(groups.values())
     journals: dict[tuple[str, ...] | None, list[Transaction]] = {}
@@ -498,8 +499,7 @@ def _deliver(
         sink.write_entries(delivered[output.key])
         if not sink.needs_transactions:
             continue
-        books = booked[output.key]
-        group = None if books is entries else tuple(e.entry_id for e in books)
+        group, books = booked[output.key]
         if group not in journals:
             journals[group] = builder.build(books)
             book.learn(journals[group])

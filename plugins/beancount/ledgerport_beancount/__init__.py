@@ -271,7 +271,7 @@ class BeancountSink(JournalTextSink):
             if i in at_cost:
                 text += at_cost[i][1]
             else:
-                number = _padded(posting.quantity, padding.get(posting.commodity)) if padding else self._number(posting)
+                number = _padded(posting.quantity, self._places(posting.commodity, padding))
                 amount = f"{number} {self.symbol(posting.commodity)}"
                 if posting.price is not None and posting.price_commodity:
                     amount += f" @@ {format_decimal(posting.price)} {self.symbol(posting.price_commodity)}"
@@ -295,16 +295,14 @@ class BeancountSink(JournalTextSink):
         text.append("\n")
         return "".join(text)
 
-    def _number(self, posting: Posting) -> str:
-        """At cost, money in the home currency is written to the cent at least (`-10000.00`): beancount
-        takes its tolerance from those digits, and an integer would give it none."""
+    def _places(self, commodity: str, padding: dict[str, int]) -> int | None:
+        """The decimals `commodity` is written with at least (None: as it is). At cost, money in the
+        home currency is written to the cent at least (`-10000.00`): beancount takes its tolerance
+        from those digits, and an integer would give it none; otherwise what `_padding` asks."""
         settings = self.run.cost_basis
-        if settings is None or posting.commodity != settings.home_currency:
-            return format_decimal(posting.quantity)
-        cents = Decimal(1).scaleb(-settings.places)
-        exponent = posting.quantity.as_tuple().exponent
-        assert isinstance(exponent, int)
-        return format_decimal(posting.quantity.quantize(cents) if exponent > -settings.places else posting.quantity)
+        if settings is not None and commodity == settings.home_currency:
+            return settings.places
+        return padding.get(commodity)
 
     @property
     def _home(self) -> str:
