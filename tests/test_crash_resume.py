@@ -130,7 +130,9 @@ def test_sigterm_and_ctrl_c_say_what_was_committed_and_a_rerun_resumes(
             lambda: process.poll() is not None or (output.exists() and output.read_bytes().count(b"\n") > before + 61),  # noqa: B023
             "the run has committed two windows",
         )
-        assert process.poll() is None, "the sync finished before it was stopped: make it slower"
+        if process.poll() is not None:
+            _, stderr = process.communicate()
+            pytest.fail(f"the sync ended (status {process.returncode}) before it was stopped:\n{stderr}")
         process.send_signal(sent)
         _, stderr = process.communicate(timeout=60)
         assert process.returncode == status, stderr

@@ -71,8 +71,32 @@ def test_a_crash_before_the_first_state_commit_leaves_nothing_at_the_target(tmp_
         "sha256": hashlib.sha256(b"header\nrow 1\n").hexdigest(),
     }
     assert out.read_text() == "header\nrow 1\n"
+    again.recorded()
     again.close()
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+@pytest.mark.parametrize("closing", ["", "; the lines that end the file\n"])
+def test_a_commit_the_state_never_recorded_is_cut_when_the_file_reopens(closing: str, tmp_path: Path) -> None:
+    """A signal (or another output's failing commit) can fall between a file's commit and the state's:
+    the file then holds a commit, and maybe its closing lines, past what the state recorded."""
+    out = tmp_path / "out.csv"
+    first = AppendFile(str(out), None, "csv")
+    first.file.write("header\n")
+    recorded = first.commit()
+    first.file.write("row 1\n")
+    first.commit()  # the state never hears of this one
+    first.close(closing)
+    assert out.read_text() == "header\nrow 1\n" + closing
+    again = AppendFile(str(out), recorded, "csv")
+    again.file.write("row 1 again\n")
+    again.commit()
+    again.close(closing)
+    assert out.read_text() == "header\nrow 1 again\n" + closing
+    with out.open("a") as file:
+        file.write("typed by hand\n")
+    with pytest.raises(StateError, match="ledgerport did not write them"):
+        AppendFile(str(out), recorded, "csv")
 
 
 def test_lines_appended_by_hand_stop_the_sync_instead_of_being_cut(

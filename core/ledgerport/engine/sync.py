@@ -368,6 +368,8 @@ def sync(
             log.info(
                 "%s: %s .. %s: %d entries", ctx.source, window.start.isoformat(), window.end.isoformat(), len(entries)
             )
+        for sink in sinks.values():
+            sink.recorded()
         reconciliation = []
         if until >= datetime.now(UTC) - request.lookback:
             reconciliation = _reconcile(connector, fetcher, outputs, ledgers, needs, history, store, sinks)

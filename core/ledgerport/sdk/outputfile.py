@@ -11,8 +11,11 @@ Accountants sign books from these files, so whatever the state or the command li
 - the committed prefix is what ledgerport wrote: the checkpoint holds its SHA-256 (kept as it grows),
   checked when the file is opened again, so an edit of the same size is found as surely as a cut;
 - what follows the committed prefix is cut only if ledgerport wrote it: each commit's bytes are first
-  written to `.NAME.ledgerport-pending`, so after a crash the bytes past the prefix must be (the
-  start of) that record; anything else, such as lines a user appended, stops the sync.
+  written to `.NAME.ledgerport-pending` with the offset they start at, so after a crash the bytes past
+  the prefix must be (the start of) that record; anything else, such as lines a user appended, stops
+  the sync. A file cannot tell whether the state recorded its last commit (a signal, or another
+  output's failing commit, can come in between), so the record outlives `close` unless the engine
+  said first that every commit is recorded (`recorded()`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ __all__ = ["AppendFile", "FileSink", "pending_path", "staging_path"]
 log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
+_PENDING = b"ledgerport-pending "  # then the offset the record's bytes start at, and a newline
 
 
 def staging_path(path: str) -> str:
@@ -95,6 +99,7 @@ class AppendFile:
         self._held: list[int] = []
         self._staged: str | None = None  # set while the file is still at its staging path
         self._commits = 0
+        self._pending_is_last_commit = False  # the pending record holds this run's last commit, maybe unrecorded
         self._offset = 0
         self._hasher = hashlib.sha256()
         if offset is None:
@@ -164,12 +169,25 @@ class AppendFile:
             self._rename()
 
     def _check_tail(self, path: str, offset: int, size: int) -> None:
-        """Bytes past the committed prefix are cut only when ledgerport wrote them (the pending record)."""
+        """Bytes past the committed prefix are cut only when ledgerport wrote them (the pending record).
+
+        The record may start before the recorded offset: its commit was recorded and only the lines
+        written at close followed it. A record without the header (written by an earlier version)
+        starts at the recorded offset."""
+        pending = b""
         try:
             with open(pending_path(self.path), "rb") as file:
-                pending = file.read(size - offset + 1)
+                head = file.readline(len(_PENDING) + 24)
+                start = offset
+                if head.startswith(_PENDING) and head.endswith(b"\n") and head[len(_PENDING) : -1].isdigit():
+                    start = int(head[len(_PENDING) : -1])
+                else:
+                    file.seek(0)
+                if start <= offset:
+                    file.seek(offset - start, os.SEEK_CUR)
+                    pending = file.read(size - offset + 1)
         except FileNotFoundError:
-            pending = b""
+            pass
         tail = os.pread(self._fd, min(size - offset, len(pending) + 1), offset)
         if not pending.startswith(tail):
             raise StateError(
@@ -186,10 +204,13 @@ class AppendFile:
             self._hasher.update(chunk)
             position += len(chunk)
 
-    def _append(self, data: bytes) -> None:
-        """Records `data` as pending, then appends it: a crash in between leaves bytes the next run knows."""
+    def _append(self, data: bytes, *, more: bool = False) -> None:
+        """Records `data` as pending, then appends it: a crash in between leaves bytes the next run knows.
+        `more` adds `data` to the record of this run's last commit instead of starting a new record."""
         try:
-            with open(pending_path(self.path), "wb") as record:
+            with open(pending_path(self.path), "ab" if more else "wb") as record:
+                if not more:
+                    record.write(_PENDING + b"%d\n" % self._offset)
                 record.write(data)
                 record.flush()
                 os.fsync(record.fileno())
@@ -236,12 +257,17 @@ class AppendFile:
         data = self._take()
         if data:
             self._append(data)
+            self._pending_is_last_commit = True
             self._hasher.update(data)
             self._offset += len(data)
         if self._staged and self._commits:  # the state has recorded an earlier commit of the staged file
             self._rename()
         self._commits += 1
         return {"offset": self._offset, "sha256": self._hasher.hexdigest()}
+
+    def recorded(self) -> None:
+        """The state has recorded the last commit: the pending record is no longer needed."""
+        self._pending_is_last_commit = False
 
     def close(self, tail: str = "") -> None:
         """Drops what was written since the last commit (a failed window) and writes `tail`, the lines
@@ -259,10 +285,10 @@ class AppendFile:
                     os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
                 return
             if not uncommitted and tail:  # after a failed window the tail would speak of what was dropped
-                self._append(tail.encode("utf-8"))
-            elif not tail:
+                self._append(tail.encode("utf-8"), more=self._pending_is_last_commit)
+            elif not self._pending_is_last_commit:
                 with contextlib.suppress(FileNotFoundError):
-                    os.unlink(pending_path(self.path))  # the file ends at its last commit: nothing is pending
+                    os.unlink(pending_path(self.path))  # the file ends where the state says: nothing is pending
             if self._staged:
                 self._rename()
         finally:
@@ -312,6 +338,10 @@ class FileSink(Sink):
         if self.sidecar is not None:
             self.sidecar.commit(self.sidecar_text())
         return None if committed is None else {**committed, "state": self.state()}
+
+    def recorded(self) -> None:
+        if self.resumable:
+            self._out.recorded()
 
     def close(self) -> None:
         try:

@@ -83,6 +83,10 @@ class Sink(abc.ABC):
     @abc.abstractmethod
     def commit(self) -> Any: ...
 
+    def recorded(self) -> None:
+        """Called once the state has recorded every commit of the run, before `close`: what only a crash
+        between a commit and its record would need (a file sink's pending record) can go."""
+
     @abc.abstractmethod
     def close(self) -> None: ...
 

@@ -259,6 +259,7 @@ def run_sink(
         elif sink.needs_transactions:
             sink.write_transactions(transactions)
         checkpoint = sink.commit()
+        sink.recorded()
         sink.close()
     return checkpoint
 
