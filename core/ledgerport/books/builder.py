@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta, tzinfo
 from decimal import Decimal
 
-from ..errors import PluginError
+import attrs
+
+from ..errors import MissingPriceError, PluginError
 from ..model.entry import Entry, Kind
 from ..model.money import exact
 from .chart import Chart
+from .conversions import price_conversion
+from .prices import PriceBook
 from .transactions import Posting, Transaction
 
 __all__ = ["JournalBuilder"]
+
+log = logging.getLogger(__name__)
 
 _ZERO = Decimal(0)
 TRANSFER_GAP = timedelta(milliseconds=100)
@@ -21,22 +28,45 @@ TRANSFER_GAP = timedelta(milliseconds=100)
 rows a few milliseconds apart; a second apart is another movement."""
 
 
+@attrs.frozen
+class _Conversion:
+    """A trade of more than two commodities, priced once the window's own trades have taught the prices."""
+
+    legs: list[Entry]
+    postings: list[Posting]
+    fees: list[Posting]
+    net: dict[str, Decimal]
+
+
 class JournalBuilder:
     """Builds the transactions of one window's entries (sorted, as the engine hands them over).
 
     The legs of a trade share a group id and become one transaction; when exactly one commodity
     goes out and one comes in, the outgoing posting carries the total price of what came in (`@@`)
-    so strict checkers accept the conversion. Otherwise each commodity balances against the
-    trading account. A transfer out of one holding and into another, same asset and amount, at most
-    `TRANSFER_GAP` apart, becomes one two-posting transaction: a source with several ledgers books an
-    internal move as one row in each, and the two rows' times may differ by a few milliseconds. A fee
-    is its own expense posting, in the fee's own commodity.
+    so strict checkers accept the conversion. Given the run's price book, the builder first teaches
+    it the prices the window's trades imply, then prices a conversion of more than two commodities
+    by fair value (`books.conversions`); without one, or without a price for one of its assets (a
+    warning says which), each commodity balances against the trading account. A transfer out of one
+    holding and into another, same asset and amount, at most `TRANSFER_GAP` apart, becomes one
+    two-posting transaction: a source with several ledgers books an internal move as one row in
+    each, and the two rows' times may differ by a few milliseconds. A fee is its own expense
+    posting, in the fee's own commodity.
     """
 
-    def __init__(self, chart: Chart, source_title: str, zone: tzinfo | None = None) -> None:
+    def __init__(
+        self,
+        chart: Chart,
+        source_title: str,
+        zone: tzinfo | None = None,
+        *,
+        prices: PriceBook | None = None,
+        home_currency: str = "USD",
+    ) -> None:
         self._chart = chart
         self._title = source_title
         self._zone = zone
+        self._prices = prices
+        self._home = home_currency
 
     def build(self, entries: Sequence[Entry]) -> list[Transaction]:
         with exact():
@@ -50,8 +80,18 @@ class JournalBuilder:
                 trades[entry.group_id].append(entry)
             else:
                 singles.append(entry)
-        transactions = [self._trade(legs) for legs in trades.values()]
+        transactions: list[Transaction] = []
+        conversions: list[_Conversion] = []
+        for legs in trades.values():
+            trade = self._trade(legs)
+            if isinstance(trade, _Conversion):
+                conversions.append(trade)
+            else:
+                transactions.append(trade)
         transactions += self._singles_and_transfers(singles)
+        if self._prices is not None:
+            self._prices.learn(transactions)
+        transactions += [self._conversion(c) for c in conversions]
         transactions.sort(key=lambda t: (t.timestamp, t.txn_id))
         for transaction in transactions:
             if transaction.imbalance():
@@ -134,7 +174,7 @@ class JournalBuilder:
         result += [self._single(entry) for rest in waiting.values() for entry in rest]
         return result
 
-    def _trade(self, legs: list[Entry]) -> Transaction:
+    def _trade(self, legs: list[Entry]) -> Transaction | _Conversion:
         """Principal per (holding, commodity), priced when it is a plain two-commodity conversion."""
         principal: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         last_balance: dict[tuple[str, str], Decimal | None] = {}
@@ -167,6 +207,20 @@ class JournalBuilder:
                 balance=priced.balance,
             )
         else:
-            trading = self._chart.counterpart(legs[0], self._title)
-            postings += [Posting(account=trading, commodity=c, quantity=-q) for c, q in per_commodity.items()]
+            return _Conversion(legs, postings, fees, per_commodity)
         return self._transaction(legs, [*postings, *fees], legs[0].entry_id)
+
+    def _conversion(self, trade: _Conversion) -> Transaction:
+        legs, postings = trade.legs, trade.postings
+        unpriced = self._transaction(legs, [*postings, *trade.fees], legs[0].entry_id)
+        if self._prices is not None:
+            try:
+                priced = price_conversion(postings, trade.net, self._prices, self._home, unpriced.date)
+            except MissingPriceError as exc:
+                log.warning("%s: trade %s is not priced by fair value: %s", self._title, unpriced.txn_id, exc)
+            else:
+                if priced is not None:
+                    return self._transaction(legs, [*priced, *trade.fees], legs[0].entry_id)
+        trading = self._chart.counterpart(legs[0], self._title)
+        residue = [Posting(account=trading, commodity=c, quantity=-q) for c, q in trade.net.items()]
+        return self._transaction(legs, [*postings, *residue, *trade.fees], legs[0].entry_id)

@@ -283,8 +283,8 @@ def sync(
     book = _price_book(config.books, request.prices, registry)
     chart = attrs.evolve(config.journal, named_accounts=ctx.account != "default")
     zone = book_zone(request.timezone or config.books.timezone)
-    builder = JournalBuilder(chart, ctx.title, zone)
     home_currency = request.home_currency or config.books.home_currency
+    builder = JournalBuilder(chart, ctx.title, zone, prices=book, home_currency=home_currency)
     at_cost = lot_settings(request, config.books, home_currency)
     opening = opening_lots(request, config.books, at_cost)
     written = {output.spec: 0 for output in outputs}
@@ -340,7 +340,7 @@ def sync(
         for window, wanting in plan:
             entries = reader.read(window)
             targets = [(output, sinks[output.key]) for output in outputs if output.key in wanting]
-            delivered = _deliver(window, entries, targets, needs, builder, book, lanes, ledgers)
+            delivered = _deliver(window, entries, targets, needs, builder, lanes, ledgers)
             for output, _ in targets:
                 ledgers[output.key].add(delivered[output.key])
             checkpoints = [(output, sink.commit()) for output, sink in targets]
@@ -468,7 +468,6 @@ def _deliver(
     targets: Sequence[tuple[_Output, Sink]],
     needs: Mapping[OutputKey, _Need],
     builder: JournalBuilder,
-    book: PriceBook,
     lanes: Lanes | None,
     ledgers: Mapping[OutputKey, Holdings],
 ) -> dict[OutputKey, list[Entry]]:
@@ -504,7 +503,6 @@ def _deliver(
         group, books = booked[output.key]
         if group not in journals:
             journals[group] = builder.build(books)
-            book.learn(journals[group])
         if lanes is None:
             sink.write_transactions(journals[group])
             continue

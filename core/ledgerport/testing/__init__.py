@@ -242,13 +242,12 @@ def run_sink(
         cost_basis=cost_basis,
         chart=chart or Chart(),
     )
-    builder = JournalBuilder(run.chart, source_title)
+    builder = JournalBuilder(run.chart, source_title, prices=run.prices, home_currency=home_currency)
     checkpoint = None
     lots: dict[str, Any] | None = None
     for day in days:
         window = [e for e in entries if e.timestamp.date() == day]
         transactions = builder.build(window)
-        run.prices.learn(transactions)
         sink = sink_type.open(str(target), run, settings, checkpoint)
         sink.write_entries(window)
         if sink.needs_transactions and cost_basis is not None:

@@ -69,21 +69,25 @@ def _padding(transaction: Transaction) -> dict[str, int]:
     Beancount weighs `-55 USDT @@ 100 XRP` at 55 × (100 ÷ 55 in 28 digits) = 99.99…99 XRP and takes
     its tolerance from the digits of the transaction's XRP amounts, none for an integer: the whole
     file failed. Where the residue would exceed that tolerance, the amounts of that commodity are
-    written with trailing zeros (the same number) down to the digit whose half covers it."""
-    needed: dict[str, int] = {}
+    written with trailing zeros (the same number) down to the digit whose half covers it. The
+    residues of several postings priced in one commodity (a conversion of more than two assets) add up."""
+    residues: dict[str, Decimal] = {}
     for posting in transaction.postings:
         if posting.price is None or posting.price_commodity is None or not posting.quantity:
             continue
         units = posting.quantity.copy_abs()
-        residue = abs(_WIDE.subtract(_WIDE.multiply(units, _BEANCOUNT.divide(posting.price, units)), posting.price))
-        if not residue:
-            continue
+        residue = _WIDE.subtract(_WIDE.multiply(units, _BEANCOUNT.divide(posting.price, units)), posting.price)
+        residue = residue if posting.quantity > 0 else -residue
+        residues[posting.price_commodity] = _WIDE.add(residues.get(posting.price_commodity, Decimal(0)), residue)
+    needed: dict[str, int] = {}
+    for commodity, signed in residues.items():
+        residue = abs(signed)
         tolerance = max(
-            (_half_last(p.quantity) for p in transaction.postings if p.commodity == posting.price_commodity),
-            default=Decimal(0),
+            (_half_last(p.quantity) for p in transaction.postings if p.commodity == commodity), default=Decimal(0)
         )
         if residue > tolerance:
-            needed[posting.price_commodity] = max(needed.get(posting.price_commodity, 0), -residue.adjusted() - 1)
+            places = -residue.adjusted() - 1
+            needed[commodity] = places if Decimal(5).scaleb(-places - 1) >= residue else places + 1
     return needed
 
 
