@@ -16,6 +16,7 @@ import httpx
 
 from .. import __version__
 from ..books import Chart, JournalBuilder, LotSettings, OpeningLot, PriceBook
+from ..books.counterparts import with_counterparts
 from ..books.transactions import Transaction
 from ..errors import ConfigError
 from ..model.entry import Entry
@@ -493,6 +494,7 @@ def _deliver(
             booked[output.key] = (group, books)
             groups.setdefault(group, []).append(output.key)
     if lanes:
+            books = with_counterparts(books)
         lanes.split(groups.values())
     journals: dict[tuple[str, ...] | None, list[Transaction]] = {}
     costed: dict[tuple[OutputKey, ...], list[Transaction]] = {}

@@ -61,6 +61,10 @@ class Entry:
     out. So the amounts of a source's entries always sum to its balance change. `category` is the
     source's own classification (KuCoin's bizType, 1Konto's eventType), which users may map to
     accounts of their own.
+
+    `counter_sub_account` names the owner's own sub-account on the other side of a transfer when
+    the source keeps no ledger of it (KuCoin's Earn, Staking, Lending): the books move the coins
+    there, with their lots, instead of out of the owner's hands.
     """
 
     source: str
@@ -74,10 +78,16 @@ class Entry:
     kind: Kind = attrs.field(default=Kind.OTHER, converter=_kind)
     category: str = ""
     sub_account: str = ""
+    counter_sub_account: str = attrs.field(default="")
     group_id: str = ""
     description: str = ""
     tags: tuple[str, ...] = ()
     raw: Mapping[str, Any] | None = attrs.field(default=None, eq=False, repr=False)
+
+    @counter_sub_account.validator
+    def _own_transfer(self, attribute: attrs.Attribute[str], value: str) -> None:
+        if value and (self.kind is not Kind.TRANSFER or value == self.sub_account):
+            raise ValueError(f"{attribute.name} is the other side of a transfer, in another sub-account: {value!r}")
 
     @property
     def key(self) -> tuple[str, str, str]:

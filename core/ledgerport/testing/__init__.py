@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..books import Chart, CostBooks, JournalBuilder, LotSettings, OpeningLot
+from ..books.counterparts import with_counterparts
 from ..books.prices import PriceBook, Rate
 from ..model.entry import Entry, Kind
 from ..sdk.sink import RunInfo, SinkType
@@ -247,12 +248,13 @@ def run_sink(
     lots: dict[str, Any] | None = None
     for day in days:
         window = [e for e in entries if e.timestamp.date() == day]
-        transactions = builder.build(window)
+        journal = with_counterparts(window)
+        transactions = builder.build(journal)
         sink = sink_type.open(str(target), run, settings, checkpoint)
         sink.write_entries(window)
         if sink.needs_transactions and cost_basis is not None:
             books = CostBooks(cost_basis, run.prices, run.chart, source_title, opening=opening, state=lots)
-            sink.write_transactions(books.cost(window, transactions))
+            sink.write_transactions(books.cost(journal, transactions))
             sink.write_lots(books.open_lots())
             lots = books.state()
         elif sink.needs_transactions:

@@ -4,14 +4,16 @@ The classic ledger's names (the seed table, in `mapping.BIZ_TYPES`) are joined h
 the HF spot and HF margin ledgers, the futures ledger's `type`, the Unified Trading Account's
 `businessType`, and the live names users report beyond the documented table. Interest is interest;
 lending coins out, staking and Earn subscriptions are the user's coins moving between their own
-ledgers (transfers), not loans and not deposits; only margin borrowing is a loan.
+ledgers (transfers), not loans and not deposits; only margin borrowing is a loan. The sub-account
+they move to has no ledger the connector can read: `OWN_SUB_ACCOUNTS` names it, so the books keep
+the coins there.
 """
 
 from __future__ import annotations
 
 from ledgerport import Kind
 
-__all__ = ["FUTURES_TYPES", "LEDGER_CODES", "LIVE_NAMES", "UNIFIED_TYPES"]
+__all__ = ["FUTURES_TYPES", "LEDGER_CODES", "LIVE_NAMES", "OWN_SUB_ACCOUNTS", "UNIFIED_TYPES"]
 
 LEDGER_CODES: tuple[tuple[str, Kind], ...] = (
     # HF spot (/api/v1/hf/accounts/ledgers)
@@ -80,3 +82,20 @@ LIVE_NAMES: tuple[tuple[str, Kind], ...] = (
     ("Voting", Kind.TRANSFER),
 )
 """Names seen in live answers beyond the documented table (Kucoin.Net's enum, user reports 2025–26)."""
+
+OWN_SUB_ACCOUNTS: tuple[tuple[str, str], ...] = (
+    ("Staking", "STAKING"),
+    ("Redemption", "STAKING"),
+    ("KuCoin Earn Locked", "EARN"),
+    ("KuCoin Earn Redemptions", "EARN"),
+    ("EARN_LOCK", "EARN"),
+    ("EARN_REDEEM", "EARN"),
+    ("Lendings", "LENDING"),
+    ("Loans Repaid", "LENDING"),
+    ("Vote for Coin", "VOTING"),
+    ("Voting", "VOTING"),
+    ("Redemption of Voting", "VOTING"),
+)
+"""Where the coins of an own-account move without a second ledger row go (Staking, Earn, lending out,
+votes) and come back from: `Entry.counter_sub_account`. KuCoin's "Loans Repaid" brings back what was
+lent out together with its interest, in one row."""

@@ -22,9 +22,9 @@ from typing import Any
 
 from ledgerport import BadRecordError, Entry, Kind, from_ms, parse_decimal
 
-from .kinds import FUTURES_TYPES, LEDGER_CODES, LIVE_NAMES, UNIFIED_TYPES
+from .kinds import FUTURES_TYPES, LEDGER_CODES, LIVE_NAMES, OWN_SUB_ACCOUNTS, UNIFIED_TYPES
 
-__all__ = ["BIZ_TYPES", "REQUEST_CODES", "biz_key", "kind_of", "parse_context", "to_entry"]
+__all__ = ["BIZ_TYPES", "REQUEST_CODES", "biz_key", "counter_of", "kind_of", "parse_context", "to_entry"]
 
 log = logging.getLogger("ledgerport.kucoin")
 
@@ -60,7 +60,7 @@ BIZ_TYPES: tuple[tuple[str, Kind], ...] = (
     ("Loans", Kind.LOAN),
     ("Borrowings", Kind.LOAN),
     ("Debt Repayment", Kind.REPAYMENT),
-    ("Loans Repaid", Kind.REPAYMENT),
+    ("Loans Repaid", Kind.TRANSFER),
     ("Lendings", Kind.TRANSFER),
     ("Pool transactions", Kind.TRANSFER),
     ("Instant Exchange", Kind.TRADE),
@@ -100,7 +100,29 @@ _BY_KEY: dict[str, Kind] = {biz_key(name): kind for name, kind in reversed(_NAME
 _BY_SPELLING: dict[str, Kind] = {name: _BY_KEY[biz_key(name)] for name, _ in _NAMES}
 """Grows by each known spelling met, so a spelling is normalised once per process, not once per record."""
 
+_COUNTERS: dict[str, str] = {biz_key(name): sub for name, sub in OWN_SUB_ACCOUNTS}
+_REPAID = biz_key("Loans Repaid")
+
 _SIGNS = {"in": 1, "out": -1}
+
+
+def counter_of(biz_type: str, kind: Kind, warned: set[str] | None = None) -> str:
+    """The owner's sub-account on the other side of a transfer KuCoin books in one ledger only ("" if none).
+
+    A repaid loan brings its interest back in the same row, which does not say how much: said once
+    per sync (`warned`), since the books can only show it where it lands."""
+    if kind is not Kind.TRANSFER:
+        return ""
+    key = biz_key(biz_type)
+    if key == _REPAID and warned is not None and _REPAID not in warned:
+        warned.add(_REPAID)
+        log.warning(
+            "kucoin: %r returns lent coins with their interest in one row, which does not say how much is "
+            "interest: the interest stays in the LENDING holding (a negative balance once the loan is back) "
+            "until it is reclassified as income, and Koinly gets no row for it",
+            biz_type,
+        )
+    return _COUNTERS.get(key, "")
 
 
 def kind_of(biz_type: str, record_id: str = "", warned: set[str] | None = None) -> Kind:
@@ -261,6 +283,7 @@ def _build(
         kind=kind,
         category=biz_type,
         sub_account=sub_account,
+        counter_sub_account=counter_of(biz_type, kind, warned),
         group_id=group_id,
         description=description,
         raw=record,

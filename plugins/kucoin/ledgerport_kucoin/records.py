@@ -18,7 +18,7 @@ from typing import Any
 
 from ledgerport import BadRecordError, Entry, Kind, from_ms, parse_decimal
 
-from .mapping import SOURCE, kind_of, parse_context
+from .mapping import SOURCE, counter_of, kind_of, parse_context
 
 __all__ = ["FUTURES_ASSETS", "futures_entry", "is_pending", "ledger_entry", "unified_entry"]
 
@@ -114,6 +114,7 @@ def ledger_entry(record: Any, account: str, prefix: str, warned: set[str]) -> En
         kind=kind,
         category=biz_type,
         sub_account=field("accountType", _text),
+        counter_sub_account=counter_of(biz_type, kind, warned),
         group_id=str(context.get("tradeId") or context.get("orderId") or "") if kind is not Kind.TRANSFER else "",
         description=description,
         raw=record,
@@ -166,6 +167,7 @@ def unified_entry(record: Any, account: str, warned: set[str]) -> Entry:
     sign = field("direction", _sign)
     amount = field("amount", _number)
     business = field("businessType", _text)
+    kind = kind_of(business, entry_id, warned)
     return Entry(
         source=SOURCE,
         account=account,
@@ -175,9 +177,10 @@ def unified_entry(record: Any, account: str, warned: set[str]) -> Entry:
         amount=amount if sign > 0 else amount.copy_negate(),
         fee=field("fee", _fee),
         balance=field("balance", _number),
-        kind=kind_of(business, entry_id, warned),
+        kind=kind,
         category=business,
         sub_account=field("accountType", _text),
+        counter_sub_account=counter_of(business, kind, warned),
         description=_described(business, record),
         raw=record,
     )

@@ -29,7 +29,10 @@ def test_a_first_sync_without_since_starts_where_kucoin_history_does_without_a_w
     sandbox, url = serve(seed=21, start=today - timedelta(days=3), days=3, rate_limit=None)
     with caplog.at_level(logging.WARNING, logger="ledgerport.kucoin"):
         report, rows = run(sandbox, url, None, None)
-    assert caplog.text == ""
+    # the one warning a sync of these rows gives: a repaid loan's interest is not split out (mapping.counter_of)
+    assert [
+        r.getMessage() for r in caplog.records if "returns lent coins with their interest" not in r.getMessage()
+    ] == []
     since, until = report.since, report.until
     assert since is not None and since.time() == time(0) and since.tzinfo is UTC
     # history_start asked the clock a moment after the sync fixed `until`

@@ -92,7 +92,7 @@ def test_every_documented_biz_type_and_code_is_known(name: str, caplog: pytest.L
         ("exchange", Kind.TRADE),
         ("WITHDRAW", Kind.WITHDRAWAL),
         ("withdrawal", Kind.WITHDRAWAL),
-        ("Loans Repaid", Kind.REPAYMENT),
+        ("Loans Repaid", Kind.TRANSFER),
         ("Borrowings", Kind.LOAN),
         ("KCS Pay Fees", Kind.FEE),
         ("airdrop fork", Kind.REWARD),

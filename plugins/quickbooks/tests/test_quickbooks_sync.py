@@ -107,6 +107,10 @@ def test_cli_sync_writes_balanced_iif_and_qbo_files_carrying_every_entry(
     assert journals["iif"] == journals["qbo"], "both files hold the same entries under the same numbers"
     expected = {row["id"]: row for row in sandbox[0].expected(SINCE, UNTIL)}
     carried = mentioned(journals["iif"])
+    # the leg a move into Staking, Earn or Lending gets in the books is named for the row that made it
+    derived = {i for i in carried if i.rsplit(":", 1)[-1] in {"STAKING", "EARN", "LENDING", "VOTING"}}
+    assert {i.rsplit(":", 1)[0] for i in derived} <= set(expected)
+    carried -= derived
     assert carried <= set(expected) and len(carried) > 100
     for missing in set(expected) - carried:  # only dust is left out: worth less than half a cent
         row = expected[missing]

@@ -66,6 +66,8 @@ def _description(transaction: Transaction) -> str:
 
 
 def _single(transaction: Transaction, entry: Entry) -> list[KoinlyRow]:
+    if entry.counter_sub_account:  # into the owner's own Earn, Staking, Lending: no event
+        return []
     row = KoinlyRow(
         timestamp=transaction.timestamp, description=_description(transaction), tx_hash=tx_hash(entry.raw, entry.source)
     )

@@ -6,7 +6,7 @@ import csv
 from collections.abc import Sequence
 from typing import Any
 
-from ledgerport import Entry, FileSink, RunInfo, Transaction, cell, format_decimal
+from ledgerport import Entry, FileSink, Kind, RunInfo, Transaction, cell, format_decimal
 
 from .events import Amount, KoinlyRow, koinly_rows
 
@@ -71,8 +71,13 @@ class KoinlySink(FileSink):
         self._entries = {entry.entry_id: entry for entry in entries}
 
     def write_transactions(self, transactions: Sequence[Transaction]) -> None:
-        self._writer.writerows(
-            render(row)
-            for transaction in transactions
-            for row in koinly_rows(transaction, [self._entries[i] for i in transaction.entry_ids])
-        )
+        """Rows for the source's events only: a transaction the books derived (an opening balance, an
+        opening lot, the leg of a move into a sub-account the source keeps no ledger of) is none, and
+        Koinly works out balances and cost itself from the whole history."""
+        for transaction in transactions:
+            if not all(i in self._entries for i in transaction.entry_ids):
+                continue
+            entries = [self._entries[i] for i in transaction.entry_ids]
+            if transaction.kind is Kind.ADJUSTMENT and entries[0].kind is not Kind.ADJUSTMENT:
+                continue  # an opening lot the cost books put before the entry that needed it
+            self._writer.writerows(render(row) for row in koinly_rows(transaction, entries))

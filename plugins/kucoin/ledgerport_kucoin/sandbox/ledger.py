@@ -291,16 +291,17 @@ class _Builder:
         units = self.units(currency)
         kind = KINDS[biz]
         fee = units // 500 if kind is Kind.WITHDRAWAL else 0
-        self.row(ms, currency, account, biz, direction, units, fee, self.context(kind))
+        self.row(ms, currency, account, biz, direction, units, fee, self.context(kind, biz))
 
-    def context(self, kind: Kind) -> str:
-        """As KuCoin fills it: order and chain ids for deposits and withdrawals (or nothing), loan ids for loans."""
+    def context(self, kind: Kind, biz: str) -> str:
+        """As KuCoin fills it: order and chain ids for deposits and withdrawals (or nothing), loan ids for
+        loans, those lent out coming back ("Loans Repaid") included."""
         rng = self.rng
         if kind in (Kind.DEPOSIT, Kind.WITHDRAWAL):
             if rng.random() < 0.3:
                 return ""
             return json.dumps({"orderId": self._hex(), "txId": f"0x{rng.getrandbits(128):032x}"})
-        if kind in (Kind.LOAN, Kind.REPAYMENT):
+        if kind in (Kind.LOAN, Kind.REPAYMENT) or biz_key(biz) == "loansrepaid":
             return json.dumps({"borrowerUserId": self._hex(), "loanRepayDetailNo": self._hex()})
         return ""
 
