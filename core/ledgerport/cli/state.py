@@ -11,20 +11,23 @@ import click
 from .main import cli, state_option
 
 
-def _path(state_path: str | None) -> Path:
+def _location(state_path: str | None) -> Path | str:
+    """The state file, or a `postgresql://` URL."""
     from ..engine.state import default_state_path
 
-    return Path(state_path) if state_path else default_state_path()
+    return state_path or default_state_path()
 
 
 def _store(state_path: str | None) -> Any:
-    """The state file, which must exist: looking at state never creates one."""
+    """The state, whose file must exist: looking at state never creates a file (a database is
+    there already, and its tables, if missing, are set up as a sync would)."""
     from ..engine.state import StateStore
+    from ..engine.statedb import is_database_url
 
-    path = _path(state_path)
-    if not path.is_file():
-        raise click.UsageError(f"no state file at {path}: nothing has been synced with it yet")
-    return StateStore(path)
+    location = _location(state_path)
+    if not is_database_url(location) and not Path(location).is_file():
+        raise click.UsageError(f"no state file at {location}: nothing has been synced with it yet")
+    return StateStore(location)
 
 
 def _span(record: Any) -> str:
@@ -65,7 +68,7 @@ def list_(state_path: str | None, as_json: bool) -> None:
         click.echo(json.dumps([_plain(r) for r in records], indent=2))
         return
     if not records:
-        click.echo(f"{_path(state_path)} holds no output yet")
+        click.echo(f"{store.where} holds no output yet")
     for r in records:
         last = f"{r.last_run:%Y-%m-%d %H:%M} UTC" if r.last_run else "never"
         click.echo(f"{r.key.sink}\n  from {r.key.source}, account {r.key.account}: {_span(r)}")

@@ -12,62 +12,69 @@ two selections. And it records which recent entries it holds that a source may s
 (those within the lookback of the moment they were fetched), so the next run can read that
 stretch again and write only what is new there.
 
-Several processes may share one state file (SQLite in WAL mode, with a busy timeout); each output
-is claimed by one process at a time with an advisory lock. Nothing secret is stored.
+The state is a SQLite file (the embedded default) or, for workers on several machines, a
+PostgreSQL database (`postgresql://user@host:port/db`); `statedb` holds what differs between them.
+Several processes may share one state; each output is claimed by one process at a time (an
+advisory lock on a file, a row lock in PostgreSQL). Nothing secret is stored.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
-import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import attrs
 
 from ..errors import ConfigError, StateError
 from ..sdk.paging import Window
+from .statedb import connect, is_database_url
 
 __all__ = ["Committed", "OutputKey", "OutputRecord", "StateStore", "Unsettled", "default_state_path"]
 
 _VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outputs (
-    id INTEGER PRIMARY KEY,
+    id {key},
     source TEXT NOT NULL,
     account TEXT NOT NULL,
     sink TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     identity TEXT NOT NULL,
     checkpoint TEXT,
-    settled_us INTEGER,
+    settled_us {integer},
     books TEXT,
     lots TEXT,
     UNIQUE (source, account, sink)
 );
 CREATE TABLE IF NOT EXISTS windows (
-    output_id INTEGER NOT NULL REFERENCES outputs (id) ON DELETE CASCADE,
-    start_us INTEGER NOT NULL,
-    end_us INTEGER NOT NULL,
-    entries INTEGER NOT NULL,
+    output_id {integer} NOT NULL REFERENCES outputs (id) ON DELETE CASCADE,
+    start_us {integer} NOT NULL,
+    end_us {integer} NOT NULL,
+    entries {integer} NOT NULL,
     committed_at TEXT NOT NULL,
     PRIMARY KEY (output_id, start_us)
 );
 CREATE TABLE IF NOT EXISTS unsettled (
-    output_id INTEGER NOT NULL REFERENCES outputs (id) ON DELETE CASCADE,
+    output_id {integer} NOT NULL REFERENCES outputs (id) ON DELETE CASCADE,
     entry_id TEXT NOT NULL,
-    at_us INTEGER NOT NULL,
+    at_us {integer} NOT NULL,
     PRIMARY KEY (output_id, entry_id)
-);
+)
 """
+"""Written for either backend: `{key}` and `{integer}` are its SQL types."""
+_COLUMNS = {
+    "outputs": "id, source, account, sink, fingerprint, identity, checkpoint, settled_us, books, lots",
+    "windows": "output_id, start_us, end_us, entries, committed_at",
+    "unsettled": "output_id, entry_id, at_us",
+}
+"""Every column of the state, parents first: what a copy of it carries."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-BUSY_TIMEOUT_SECONDS = 60.0
 
 
 def _us(instant: datetime) -> int:
@@ -79,11 +86,12 @@ def _instant(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
-def default_state_path() -> Path:
-    """`$LEDGERPORT_STATE`, else the XDG state directory (`$XDG_STATE_HOME`, default `~/.local/state`)."""
+def default_state_path() -> Path | str:
+    """`$LEDGERPORT_STATE` (a path, or a `postgresql://` URL kept as it is), else the XDG state
+    directory (`$XDG_STATE_HOME`, default `~/.local/state`)."""
     explicit = os.environ.get("LEDGERPORT_STATE")
     if explicit:
-        return Path(explicit)
+        return explicit if is_database_url(explicit) else Path(explicit)
     base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
     return Path(base) / "ledgerport" / "state.db"
 
@@ -156,47 +164,47 @@ def _differences(held: Mapping[str, Any], wanted: Mapping[str, Any]) -> str:
 
 
 class StateStore:
-    """One state file, opened by one sync; the outputs it claims are locked until it closes."""
+    """The state (a file path, or a `postgresql://` URL), opened by one sync; the outputs it claims
+    are locked until it closes. A path is resolved, so a state file reached through a symlink is
+    locked and keyed as itself."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._locks: dict[OutputKey, IO[bytes]] = {}
+    def __init__(self, location: str | Path) -> None:
+        self._db = connect(location)
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = FULL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._check_version()
-            self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise StateError(f"cannot use the state file {self.path}: {exc}") from None
+            self._prepare()
+        except BaseException:
+            self._db.close()
+            raise
 
-    def _check_version(self) -> None:
-        (version,) = self._db.execute("PRAGMA user_version").fetchone()
-        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if version == 0 and tables:
-            raise StateError(
-                f"the state file {self.path} was written by an earlier ledgerport and cannot be read; "
-                "move it away (the outputs will then be written anew with --fresh)"
-            )
-        if version > _VERSION:
-            raise StateError(f"the state file {self.path} was written by a newer ledgerport (version {version})")
-        if version == 2:  # version 3 keeps each output's lots (books at cost) beside its checkpoint
-            with self._transaction():
-                if (
-                    self._db.execute("PRAGMA user_version").fetchone()[0] == 2
-                ):  # not migrated by another process meanwhile
-                    self._db.execute("ALTER TABLE outputs ADD COLUMN lots TEXT")
-                    self._db.execute(f"PRAGMA user_version = {_VERSION}")
-        if version == 0:
-            self._db.execute(f"PRAGMA user_version = {_VERSION}")
+    def _prepare(self) -> None:
+        """Sets the schema up, or migrates it, in one transaction that one process runs at a time."""
+        if self._db.version() == _VERSION:
+            return
+        where = self._db.where
+        with self._transaction():
+            for statement in self._db.prepare():
+                self._db.execute(statement)
+            version = self._db.version()  # again: another process may have set it up meanwhile
+            if version == 0 and self._db.tables():
+                raise StateError(
+                    f"{where} was written by an earlier ledgerport and cannot be read; "
+                    "move it away (the outputs will then be written anew with --fresh)"
+                )
+            if version > _VERSION:
+                raise StateError(f"{where} was written by a newer ledgerport (version {version})")
+            if version == 2:  # version 3 keeps each output's lots (books at cost) beside its checkpoint
+                self._db.execute("ALTER TABLE outputs ADD COLUMN lots TEXT")
+            for statement in _SCHEMA.format(key=self._db.key, integer=self._db.integer).split(";"):
+                self._db.execute(statement)
+            self._db.set_version(_VERSION)
+
+    @property
+    def where(self) -> str:
+        """The state as messages name it: `the state file PATH`, `the state database URL` (no password)."""
+        return self._db.where
 
     def close(self) -> None:
         self._db.close()
-        for lock in self._locks.values():
-            lock.close()
-        self._locks.clear()
 
     def __enter__(self) -> StateStore:
         return self
@@ -206,22 +214,10 @@ class StateStore:
 
     def claim(self, keys: Iterable[OutputKey]) -> None:
         """Locks every output for this process, or refuses naming the process that holds one."""
-        folder = Path(f"{self.path}.locks")
-        folder.mkdir(exist_ok=True)
         for key in keys:
-            name = hashlib.sha256(json.dumps(attrs.astuple(key)).encode()).hexdigest()[:32]
-            lock: IO[bytes] = open(folder / f"{name}.lock", "a+b")  # noqa: SIM115 (closed in close())
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                lock.seek(0)
-                holder = lock.read().decode(errors="replace").strip() or "another process"
-                lock.close()
-                raise ConfigError(f"{key.describe()} is being synced by {holder}; wait for it to finish") from None
-            lock.truncate(0)
-            lock.write(f"ledgerport process {os.getpid()}, since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC".encode())
-            lock.flush()
-            self._locks[key] = lock
+            holder = self._db.claim((key.source, key.account, key.sink))
+            if holder is not None:
+                raise ConfigError(f"{key.describe()} is being synced by {holder}; wait for it to finish")
 
     def _row(self, key: OutputKey, columns: str) -> Any:
         return self._db.execute(
@@ -293,11 +289,12 @@ class StateStore:
         """
         now = datetime.now(UTC).isoformat()
         settled_us = min(_us(settled), _us(window.end))
+        self._db.still_claimed()
         with self._transaction():
             for item in committed:
                 row = self._row(item.key, "id")
                 if row is None:
-                    raise StateError(f"{item.key.describe()}: not registered in the state file {self.path}")
+                    raise StateError(f"{item.key.describe()}: not registered in {self._db.where}")
                 output_id = row[0]
                 newest = self._db.execute(
                     "SELECT coalesce(max(end_us), 0) FROM windows WHERE output_id = ?", (output_id,)
@@ -313,7 +310,8 @@ class StateStore:
                     ),
                 )
                 self._db.execute(
-                    "INSERT OR REPLACE INTO windows VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO windows VALUES (?, ?, ?, ?, ?) ON CONFLICT (output_id, start_us) DO UPDATE SET "
+                    "end_us = excluded.end_us, entries = excluded.entries, committed_at = excluded.committed_at",
                     (output_id, _us(window.start), _us(window.end), len(item.entries), now),
                 )
                 if newest:
@@ -323,7 +321,8 @@ class StateStore:
         self._db.execute("UPDATE outputs SET settled_us = ? WHERE id = ?", (settled_us, output_id))
         self._db.execute("DELETE FROM unsettled WHERE output_id = ? AND at_us < ?", (output_id, settled_us))
         self._db.executemany(
-            "INSERT OR REPLACE INTO unsettled VALUES (?, ?, ?)",
+            "INSERT INTO unsettled VALUES (?, ?, ?) "
+            "ON CONFLICT (output_id, entry_id) DO UPDATE SET at_us = excluded.at_us",
             [(output_id, entry_id, _us(at)) for entry_id, at in entries if _us(at) >= settled_us],
         )
 
@@ -346,10 +345,11 @@ class StateStore:
                 )
 
     def outputs(self) -> list[OutputRecord]:
-        """Every output the file knows, in (source, account, sink) order."""
+        """Every output the state knows, in (source, account, sink) order."""
         rows = self._db.execute(
-            "SELECT source, account, sink, fingerprint, identity, count(start_us), coalesce(sum(entries), 0), "
-            "max(committed_at) FROM outputs LEFT JOIN windows ON outputs.id = output_id "
+            "SELECT source, account, sink, fingerprint, identity, count(start_us), "
+            "CAST(coalesce(sum(entries), 0) AS BIGINT), max(committed_at) "
+            "FROM outputs LEFT JOIN windows ON outputs.id = output_id "
             "GROUP BY outputs.id ORDER BY source, account, sink"
         ).fetchall()
         records = []
@@ -370,16 +370,13 @@ class StateStore:
         return records
 
     def copy_to(self, path: str | Path) -> None:
-        """A consistent copy of the whole file, for a dry run to commit into instead of this one."""
-        with contextlib.closing(sqlite3.connect(path)) as copy:
-            self._db.backup(copy)
+        """A consistent copy of the whole state, file or database, into a new state file: for a dry
+        run to commit into instead of this one."""
+        with StateStore(Path(path)) as copy, self._db.snapshot(), copy._transaction():
+            for table, columns in _COLUMNS.items():
+                rows = self._db.execute(f"SELECT {columns} FROM {table}").fetchall()
+                places = ", ".join("?" for _ in columns.split(","))
+                copy._db.executemany(f"INSERT INTO {table} ({columns}) VALUES ({places})", rows)
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> contextlib.AbstractContextManager[None]:
+        return self._db.transaction()

@@ -291,8 +291,8 @@ def sync(
     written = {output.spec: 0 for output in outputs}
     bad = Quarantine(request.quarantine) if skipping else None
     with contextlib.ExitStack() as stack:
-        # resolved, so a state file reached through a symlink is locked and keyed as itself
-        store = stack.enter_context(StateStore(Path(request.state).resolve())) if request.state is not None else None
+        # a file or a postgresql:// URL; a file is resolved there, so one reached through a symlink is itself
+        store = stack.enter_context(StateStore(request.state)) if request.state is not None else None
         if store:
             store.claim(output.key for output in outputs)
             if request.fresh:
