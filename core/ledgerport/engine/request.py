@@ -14,10 +14,13 @@ from .config import Config
 from .fetch import DEFAULT_MAX_BYTES
 from .reader import DEFAULT_MAX_PAGES
 
-__all__ = ["DEFAULT_LOOKBACK", "OnBadRecord", "SyncRequest"]
+__all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_LOOKBACK", "OnBadRecord", "SyncRequest"]
 
 OnBadRecord = Literal["fail", "skip"]
 DEFAULT_LOOKBACK = timedelta(minutes=5)
+DEFAULT_CONCURRENCY = 4
+"""Requests in flight for one account: enough to hide most of a round trip's wait, few enough that a
+source's budget, shared with the user's other clients, is not spent in a burst."""
 
 
 def _tuple(value: str | Sequence[str]) -> tuple[str, ...]:
@@ -58,6 +61,11 @@ class SyncRequest:
     Bounds against a server that misbehaves: `timeout` per read (and four times it for a whole
     answer), `max_pages` a window may take (a source whose pages always bring new ids never ends),
     and `max_answer_bytes` one answer may hold. Each stops the sync with a message, never silently.
+
+    `concurrency` bounds the requests in flight: up to that many windows (and the streams of each)
+    are fetched at once, in threads, as far as each pool's rate budget allows, while windows are still
+    written and committed one at a time, in order, so a resumed run continues exactly where this one
+    stopped. 1 reads one page at a time.
     """
 
     source: str
@@ -86,3 +94,4 @@ class SyncRequest:
     timeout: float = 30.0
     max_pages: int = DEFAULT_MAX_PAGES
     max_answer_bytes: int = DEFAULT_MAX_BYTES
+    concurrency: int = DEFAULT_CONCURRENCY

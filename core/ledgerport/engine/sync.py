@@ -32,7 +32,7 @@ from .identity import identity
 from .plugins import Registry, default_registry
 from .preflight import known_targets, one_use_per_file, warn_if_exposed
 from .quarantine import Quarantine
-from .reader import Progress, WindowReader, check_tiling
+from .reader import Progress, ReadAhead, WindowReader, check_tiling
 from .request import SyncRequest
 from .state import Committed, OutputKey, StateStore, Unsettled
 
@@ -240,17 +240,21 @@ def sync(
     registry: Registry | None = None,
     env: Mapping[str, str] | None = None,
     progress: Callable[[Progress], None] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> SyncReport:
-    """Runs `request`: see `SyncRequest`. Entries flow window by window: the engine holds one
-    window's entries at a time, never the whole ledger. `registry` (default: the installed plugins),
-    `env` (default: `os.environ`), `progress` and `sleep` are what it runs with."""
+    """Runs `request`: see `SyncRequest`. Entries flow window by window: the engine holds the
+    entries of the windows it reads ahead (`SyncRequest.concurrency`), never the whole ledger.
+    `registry` (default: the installed plugins), `env` (default: `os.environ`), `progress` (called
+    in this thread only) and `sleep` (how it waits; default: a clock of its own, cut short when the
+    sync stops) are what it runs with."""
     started = time.monotonic()
     registry = registry or default_registry()
     env = os.environ if env is None else env
     config = request.config
     if not isinstance(config, Config):
         config = load_config(config) if config is not None else Config()
+    if request.concurrency < 1:
+        raise ConfigError(f"concurrency must be at least 1, not {request.concurrency}")
     for name, policy in (("on_bad_record", request.on_bad_record), ("on_missing_price", request.on_missing_price)):
         if policy not in ("fail", "skip"):
             raise ConfigError(f"{name} must be 'fail' or 'skip', not {policy!r}")
@@ -338,8 +342,8 @@ def sync(
         reader = WindowReader(
             connector, ctx, fetcher, registry, skipped_records, progress, len(plan), max_pages=request.max_pages
         )
-        for window, wanting in plan:
-            entries = reader.read(window)
+        read_ahead = stack.enter_context(ReadAhead(reader, [window for window, _ in plan], request.concurrency))
+        for (window, wanting), entries in zip(plan, read_ahead, strict=True):
             targets = [(output, sinks[output.key]) for output in outputs if output.key in wanting]
             delivered = _deliver(window, entries, targets, needs, builder, lanes, ledgers)
             for output, _ in targets:
@@ -490,11 +494,11 @@ def _deliver(
         if sink.needs_transactions:
             openings = ledgers[output.key].openings(mine)
             books = sorted([*openings, *mine], key=lambda e: (e.timestamp, e.entry_id)) if openings else mine
+            books = with_counterparts(books)
             group = None if books is entries else tuple(e.entry_id for e in books)
             booked[output.key] = (group, books)
             groups.setdefault(group, []).append(output.key)
     if lanes:
-            books = with_counterparts(books)
         lanes.split(groups.values())
     journals: dict[tuple[str, ...] | None, list[Transaction]] = {}
     costed: dict[tuple[OutputKey, ...], list[Transaction]] = {}

@@ -8,6 +8,7 @@ auth flow can never loop.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Generator
 
@@ -66,17 +67,28 @@ class LoginAuth(httpx.Auth):
         self._user = settings.user
         self._password = settings.password
         self._token: Secret | None = None
+        self._lock = threading.Lock()
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self._token is None:
-            self._token = yield from self._login(request)
-        request.headers["Authorization"] = f"Bearer {self._token.reveal()}"
+        token = yield from self._current(request, refused=None)
+        request.headers["Authorization"] = f"Bearer {token.reveal()}"
         response = yield request
         if response.status_code == 401:
-            self._token = None  # should this login fail transiently, the retry logs in first
-            self._token = yield from self._login(request)
-            request.headers["Authorization"] = f"Bearer {self._token.reveal()}"
+            token = yield from self._current(request, refused=token)
+            request.headers["Authorization"] = f"Bearer {token.reveal()}"
             yield request
+
+    def _current(
+        self, request: httpx.Request, refused: Secret | None
+    ) -> Generator[httpx.Request, httpx.Response, Secret]:
+        """The token to send: logged in for when there is none, or when the one refused is still the one
+        held. Requests run in several threads at once (the engine reads ahead): one of them logs in
+        while the others wait, and a token another thread has already replaced is not replaced again."""
+        with self._lock:
+            if self._token is None or self._token is refused:
+                self._token = None  # should this login fail transiently, the retry logs in first
+                self._token = yield from self._login(request)
+            return self._token
 
     def _login(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, Secret]:
         """Logs in, with the timeouts of `request` (a request an auth flow makes has none of its own)."""

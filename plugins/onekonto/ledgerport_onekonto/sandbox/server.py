@@ -85,6 +85,8 @@ class Stats:
     logins: int = 0
     refused_logins: int = 0
     refused_tokens: int = 0
+    tokens_refused: set[str] = attrs.Factory(set)
+    """The distinct tokens refused: requests in flight at once may meet one expiry together."""
     pages: int = 0
     short_pages: int = 0
     split_orderings: int = 0
@@ -223,6 +225,7 @@ class Sandbox:
         problem = self._tokens.problem(token, now) if scheme == "Bearer" else "missing bearer token"
         if problem:
             self.stats.refused_tokens += 1
+            self.stats.tokens_refused.add(token)
             return _error(401, problem)
         return None
 

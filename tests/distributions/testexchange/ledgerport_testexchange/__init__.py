@@ -8,6 +8,7 @@ It also quotes prices (`lookup_price`) for the assets it lists, as a price-sourc
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -259,20 +260,30 @@ def sandbox(
     rewards: Sequence[dict[str, Any]] | None = None,
     hidden: Sequence[dict[str, Any]] = (),
     hostile: str = "",
+    latency: float = 0.0,
+    in_flight: InFlight | None = None,
 ) -> Callable[[SandboxRequest], SandboxResponse]:
     """The exchange's server side. `faults` yields, per request, "" (serve), "502" or "429";
     `budget` (see `rate_budget`, one for all or one per path) refuses requests beyond it with 429
     and reports what is left. `rewards`, when given, are served as the account's rewards ledger;
     `hidden` records count in `/balances` but no ledger serves them, as a ledger the client never reads.
     `hostile` is one of `HOSTILE`: a server that lies or misbehaves, for the tests of what the client
-    refuses to believe."""
+    refuses to believe. `latency` (seconds) delays every answer, as a round trip to a real exchange
+    does; `in_flight` counts the requests it answers at once."""
     if hostile not in ("", *HOSTILE):
         raise ValueError(f"hostile must be one of {HOSTILE}, not {hostile!r}")
     faults = faults or itertools.repeat("")
     budgets = budget if isinstance(budget, dict) else {}
     endless = itertools.count()
+    counting = in_flight or InFlight()
 
     def handle(request: SandboxRequest) -> SandboxResponse:
+        with counting.serving():
+            if latency:
+                time.sleep(latency)  # outside any lock: the delays of requests in flight overlap
+            return answer(request)
+
+    def answer(request: SandboxRequest) -> SandboxResponse:
         pool = budgets.get(request.path) if budgets else budget
         granted, headers = pool.take() if isinstance(pool, _Budget) else (True, ())
         if not granted:
@@ -323,3 +334,24 @@ def sandbox(
 
 def rate_budget(size: int, period: float) -> _Budget:
     return _Budget(size, period)
+
+
+class InFlight:
+    """The requests the server is answering at once, and the most it has answered at once: what a
+    test of requests in flight asserts on, rather than on time."""
+
+    def __init__(self) -> None:
+        self.now = self.most = self.served = 0
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[None]:
+        with self._lock:
+            self.now += 1
+            self.served += 1
+            self.most = max(self.most, self.now)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.now -= 1
