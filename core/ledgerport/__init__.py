@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "Account",
+    "AccountResult",
     "AppendFile",
     "AuthenticationError",
     "BadRecordError",
@@ -83,11 +85,15 @@ __all__ = [
     "register_secret",
     "sidecar_path",
     "sync",
+    "sync_accounts",
     "to_ms",
     "write_daily_prices",
 ]
 
 _HOMES = {
+    "Account": "engine.config",
+    "AccountResult": "engine.accounts",
+    "sync_accounts": "engine.accounts",
     "Config": "engine.config",
     "Connector": "sdk.connector",
     "DemoSource": "sdk.connector",
@@ -178,7 +184,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from .books import Chart, CostBooks, JournalBuilder, Lot, LotChange, LotSettings, OpenLot, Posting, Transaction
     from .books.prices import PriceBook, Rate
-    from .engine.config import Config
+    from .engine.accounts import AccountResult, sync_accounts
+    from .engine.config import Account, Config
     from .engine.holdings import Reconciled
     from .engine.plugins import Registry
     from .engine.reader import Progress

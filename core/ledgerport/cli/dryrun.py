@@ -8,7 +8,9 @@ were. Skipped bad records go to a quarantine file in the same scratch folder.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,11 +18,13 @@ from typing import Any
 import attrs
 
 from ..engine.plugins import Registry
+from ..engine.request import SyncRequest
 from ..engine.state import StateStore
+from ..engine.statedb import is_database_url
 from ..model.entry import Entry
 from ..sdk.sink import RunInfo, Sink, SinkType
 
-__all__ = ["dry_registry", "dry_state"]
+__all__ = ["dry_registry", "dry_run_of", "dry_state"]
 
 
 class _Discard(Sink):
@@ -51,12 +55,24 @@ def dry_registry(registry: Registry) -> Registry:
     return dry
 
 
-def dry_state(state: Path | None, scratch: Path) -> Path | None:
-    """A copy of the state file in `scratch`, for the dry run to commit into."""
+def dry_state(state: str | Path | None, scratch: Path) -> Path | None:
+    """A copy of the state (a file, or a PostgreSQL state's outputs) in `scratch`, for the dry run to
+    commit into: a SQLite file either way."""
     if state is None:
         return None
     copied = scratch / "state.db"
-    if state.is_file():
+    if is_database_url(state) or Path(state).is_file():
         with StateStore(state) as store:
             store.copy_to(copied)
     return copied
+
+
+def dry_run_of(
+    stack: contextlib.ExitStack, registry: Registry, request: SyncRequest, quarantine: str = "quarantine"
+) -> tuple[Registry, SyncRequest]:
+    """The registry and request of a dry run: discarding sinks, and the state and the quarantine
+    (`quarantine`, a file name) in a scratch folder that `stack` removes when it closes."""
+    scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ledgerport-dry-run-")))
+    return dry_registry(registry), attrs.evolve(
+        request, state=dry_state(request.state, scratch), quarantine=scratch / quarantine
+    )

@@ -6,7 +6,6 @@ import contextlib
 import json
 import signal
 import sys
-import tempfile
 import traceback
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +25,7 @@ Examples:
       --since 2024-01-01 --sink csv:onekonto.csv
   ledgerport sync kucoin --since 2024-01-01T12:00:00Z --set kucoin.currency=BTC,ETH \\
       --config ledgerport.toml --sink csv:-
+  ledgerport sync --all --config firm.toml --jobs 16   # every [[accounts]] table of the config
 
 \b
 --since is inclusive and --until exclusive, both UTC: a date means its midnight, a date-time
@@ -189,7 +189,7 @@ def check_names(ctx: click.Context, registry: Any, source: str | None, sinks: tu
 
 
 @cli.command(epilog=SYNC_EXAMPLES)
-@click.argument("source", type=ConnectorName())
+@click.argument("source", type=ConnectorName(), required=False)
 @click.option(
     "--since",
     type=_Instant(),
@@ -204,7 +204,6 @@ def check_names(ctx: click.Context, registry: Any, source: str | None, sinks: tu
     "--sink",
     "sinks",
     multiple=True,
-    required=True,
     type=SinkSpec(),
     metavar="NAME:TARGET",
     help="Where to write (TARGET - is standard output); repeatable.",
@@ -249,6 +248,14 @@ def check_names(ctx: click.Context, registry: Any, source: str | None, sinks: tu
     show_default=True,
     metavar="MB",
     help="Largest answer (MiB) the sync reads before it stops.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    metavar="N",
+    help="Requests in flight: windows fetched at once, within the source's rate budget; 1 for one at a time.",
 )
 @click.option(
     "--on-bad-record",
@@ -326,10 +333,28 @@ def check_names(ctx: click.Context, registry: Any, source: str | None, sinks: tu
     metavar="PATH",
     help="Write the JSON report of the run (success or failure) to this file.",
 )
+@click.option(
+    "--all",
+    "all_accounts",
+    is_flag=True,
+    help="Sync every [[accounts]] table of the config, side by side, instead of one SOURCE.",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="NAME[,NAME...]",
+    help="With --all: only these accounts; repeatable.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --all: how many accounts are synced at once. Default: 4.",
+)
 @click.pass_context
 def sync(
     ctx: click.Context,
-    source: str,
+    source: str | None,
     since: datetime | None,
     until: datetime | None,
     sinks: tuple[str, ...],
@@ -344,6 +369,7 @@ def sync(
     timeout: float,
     max_pages: int,
     max_answer_mb: int,
+    concurrency: int,
     on_bad_record: Literal["fail", "skip"],
     on_missing_price: Literal["fail", "skip"],
     quarantine: str,
@@ -357,8 +383,12 @@ def sync(
     as_json: bool,
     dry_run: bool,
     json_file: str | None,
+    all_accounts: bool,
+    only: tuple[str, ...],
+    jobs: int | None,
 ) -> None:
-    """Sync the ledger of SOURCE between --since and --until into every --sink."""
+    """Sync the ledger of SOURCE between --since and --until into every --sink; or, with --all,
+    every account of the config file into its own sinks."""
     import attrs
 
     from ..engine.plugins import default_registry
@@ -369,12 +399,13 @@ def sync(
     from .report import Committed, failure_report, json_destination, success_report
 
     registry = default_registry()
+    many = _many_accounts(ctx, source, sinks, all_accounts, only, jobs)
     check_names(ctx, registry, source, sinks)
     if since is not None and since >= (until or datetime.now(UTC)):
         end = "now" if until is None else until.isoformat()
         raise click.UsageError(f"the range is empty: --since {since.isoformat()} is not before {end}", ctx)
     request = SyncRequest(
-        source=source,
+        source=source or "",
         since=since,
         until=until,
         sinks=sinks,
@@ -388,6 +419,7 @@ def sync(
         timeout=timeout,
         max_pages=max_pages,
         max_answer_bytes=max_answer_mb * 1024 * 1024,
+        concurrency=concurrency,
         on_bad_record=on_bad_record,
         on_missing_price=on_missing_price,
         quarantine=quarantine,
@@ -401,16 +433,29 @@ def sync(
     )
     obj = ctx.obj
     write_json = json_destination(as_json, json_file, sinks)
+    if many is not None:
+        from ..engine.accounts import DEFAULT_JOBS, QUARANTINE
+        from .accounts import sync_all
+
+        if ctx.get_parameter_source("quarantine") is click.core.ParameterSource.DEFAULT:
+            request = attrs.evolve(request, quarantine=QUARANTINE)
+        sync_all(
+            ctx,
+            request,
+            registry=registry,
+            only=many,
+            jobs=jobs or DEFAULT_JOBS,
+            write_json=write_json,
+            dry_run=dry_run,
+        )
+        return
     committed = Committed()
     try:
         with contextlib.ExitStack() as stack:
             if dry_run:
-                from .dryrun import dry_registry, dry_state
+                from .dryrun import dry_run_of
 
-                scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ledgerport-dry-run-")))
-                registry = dry_registry(registry)
-                state = None if request.state is None else Path(request.state)
-                request = attrs.evolve(request, state=dry_state(state, scratch), quarantine=scratch / "quarantine")
+                registry, request = dry_run_of(stack, registry, request)
             display = stack.enter_context(
                 progress_display(enabled=not obj["quiet"] and sys.stderr.isatty(), logs=obj["logs"])
             )
@@ -447,6 +492,41 @@ def sync(
             )
     if report.skipped:
         click.echo(f"{report.skipped} bad records skipped, see {report.quarantine}", err=True)
+
+
+def _many_accounts(
+    ctx: click.Context,
+    source: str | None,
+    sinks: tuple[str, ...],
+    all_accounts: bool,
+    only: tuple[str, ...],
+    jobs: int | None,
+) -> list[str] | None:
+    """The accounts `--all`/`--only` ask for (an empty list: all of them), or None for a sync of
+    SOURCE; either way without the options of the other."""
+    names = [name.strip() for item in only for name in item.split(",") if name.strip()]
+    if not (all_accounts or names):
+        if jobs is not None:
+            raise click.UsageError("--jobs is for --all: how many accounts are synced at once", ctx)
+        if source is None:
+            raise click.UsageError("Missing argument 'SOURCE' (or --all for every account of the config).", ctx)
+        if not sinks:
+            raise click.UsageError("Missing option '--sink'.", ctx)
+        return None
+    each = (
+        ("SOURCE", source),
+        ("--sink", sinks),
+        ("--base-url", ctx.params["base_url"]),
+        ("--account", ctx.params["account"]),
+    )
+    given = [what for what, value in each if value]
+    if given:
+        raise click.UsageError(
+            f"--all syncs the [[accounts]] of the config, each with its own source, sinks, account and base URL: "
+            f"give no {', '.join(given)}",
+            ctx,
+        )
+    return names
 
 
 @cli.command()

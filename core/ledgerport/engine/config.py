@@ -8,12 +8,16 @@ source's usual credential names). Later sources win: file, then the field's own 
 so it can be found in the file.
 
 Without `--config`, the CLI reads `LEDGERPORT_CONFIG`, else `$XDG_CONFIG_HOME/ledgerport/config.toml`.
+
+`[[accounts]]` tables (`Account`) are read by hand rather than by cattrs, so that each error names
+the account by its name, not by its position in the file.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import string
 import tomllib
 import typing
 import zoneinfo
@@ -36,11 +40,13 @@ from ..secret import Secret
 
 __all__ = [
     "CONFIG_ENV",
+    "Account",
     "Books",
     "Config",
     "Origin",
     "book_zone",
     "build_settings",
+    "check_name_placeholder",
     "converter",
     "default_config_path",
     "explain_settings",
@@ -129,15 +135,156 @@ class Books:
     timezone: str | None = None
 
 
+@attrs.frozen(kw_only=True)
+class Account:
+    """One `[[accounts]]` table: a source, an account of it and its sinks, synced by `sync --all`.
+
+    `env` maps a variable the connector reads (`KUCOIN_API_KEY`) to the variable that holds this
+    account's value (`ACME_KEY`): the table names where each credential is, never the credential,
+    so a config of a firm's hundred clients can be shared and kept in version control. `settings`
+    are the connector's own, over its `[connectors.SOURCE]` table, for this account only. `{name}`
+    in a sink target is replaced by `name`.
+    """
+
+    name: str
+    source: str
+    sinks: tuple[str, ...]
+    account: str | None = None
+    base_url: str | None = None
+    settings: dict[str, Any] = attrs.Factory(dict)
+    env: dict[str, str] = attrs.Factory(dict)
+
+    def targets(self) -> tuple[str, ...]:
+        """The sinks with `{name}` replaced; `_account` has checked that no other placeholder is there."""
+        return tuple(
+            f"{kind}:{target.format(name=self.name)}" for kind, _, target in (s.partition(":") for s in self.sinks)
+        )
+
+
 @attrs.frozen
 class Config:
     """The config file: one table per connector and per sink, each holding that plugin's settings,
-    `[journal]`, the chart of accounts of the books, and `[books]`, their currency and prices."""
+    `[journal]`, the chart of accounts of the books, `[books]`, their currency and prices, and the
+    `[[accounts]]` that `sync --all` syncs."""
 
     connectors: dict[str, dict[str, Any]] = attrs.Factory(dict)
     sinks: dict[str, dict[str, Any]] = attrs.Factory(dict)
     journal: Chart = attrs.Factory(Chart)
     books: Books = attrs.Factory(Books)
+    accounts: tuple[Account, ...] = ()
+
+
+_ACCOUNT_KEYS = tuple(field.name for field in attrs.fields(Account))
+_ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+"""A name goes into file names through `{name}`: no separator, no leading dot, nothing a shell quotes."""
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ENGINE_KEYS = ("base_url", "account")
+_USERINFO = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#@]*@", re.IGNORECASE)
+
+
+def _optional_text(table: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = table.get(key)
+    if value is not None and not (isinstance(value, str) and value):
+        raise ConfigError(f"{where}.{key}: expected a non-empty string")
+    return value
+
+
+def _sink_specs(value: Any, where: str) -> tuple[str, ...]:
+    """Each `NAME:TARGET`, with `{name}` the only placeholder of the target, and not standard output."""
+    if not (isinstance(value, list) and value and all(isinstance(spec, str) for spec in value)):
+        raise ConfigError(f'{where}.sinks: expected a list of NAME:TARGET strings, e.g. ["csv:books/{{name}}.csv"]')
+    for index, spec in enumerate(value):
+        kind, sep, target = spec.partition(":")
+        if not (sep and kind and target):
+            raise ConfigError(f"{where}.sinks[{index}]: {spec!r}: expected NAME:TARGET, e.g. csv:books/{{name}}.csv")
+        if target == "-":
+            raise ConfigError(f"{where}.sinks[{index}]: accounts synced together cannot share standard output")
+        check_name_placeholder(target, f"{where}.sinks[{index}]: {spec!r}")
+    return tuple(value)
+
+
+def check_name_placeholder(text: str, where: str) -> None:
+    """`{name}`, an account's name, is the only placeholder of a path given for many accounts: a typo
+    (`{nmae}`) would otherwise become part of a file name, or a KeyError in the middle of the run."""
+    try:
+        fields = [(field, spec, conversion) for _, field, spec, conversion in string.Formatter().parse(text)]
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc} (write {{{{ and }}}} for a brace)") from None
+    for field, spec, conversion in fields:
+        if field is not None and (field != "name" or spec or conversion):
+            raise ConfigError(f"{where}: unknown placeholder {{{field}}}: only {{name}} is replaced")
+
+
+def _variables(value: Any, where: str) -> dict[str, str]:
+    """`env`: variable names on both sides. A value that is no variable name is most likely the
+    credential itself, so the message never shows it."""
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where}.env: expected a table, e.g. {{ KUCOIN_API_KEY = "ACME_KEY" }}')
+    for key, held in value.items():
+        if not _VARIABLE.fullmatch(key):
+            raise ConfigError(f"{where}.env: {key!r} is not the name of an environment variable")
+        if not (isinstance(held, str) and _VARIABLE.fullmatch(held)):
+            raise ConfigError(
+                f"{where}.env.{key}: expected the name of the environment variable that holds this account's "
+                "value, not the value itself (the config names where a credential is, never holds it)"
+            )
+    return dict(value)
+
+
+def _account(table: Any, index: int) -> Account:
+    if not isinstance(table, dict):
+        raise ConfigError(f"accounts[{index}]: expected a table ([[accounts]])")
+    name = table.get("name")
+    if not isinstance(name, str) or not _ACCOUNT_NAME.fullmatch(name):
+        problem = "has no name" if name is None else f"name {name!r} is not letters, digits, '.', '_' and '-'"
+        raise ConfigError(f"accounts[{index}] (the {_ordinal(index + 1)} [[accounts]] table) {problem}")
+    where = f"accounts[{name}]"
+    unknown = sorted(set(table) - set(_ACCOUNT_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {', '.join(unknown)} (an account has {', '.join(_ACCOUNT_KEYS)})")
+    source = table.get("source")
+    if not (isinstance(source, str) and source):
+        raise ConfigError(f'{where}.source: missing: name the connector, e.g. source = "kucoin"')
+    if "sinks" not in table:
+        raise ConfigError(f'{where}.sinks: missing: where to write, e.g. sinks = ["csv:books/{{name}}.csv"]')
+    settings = table.get("settings", {})
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{where}.settings: expected a table of the {source} connector's settings")
+    for key in _ENGINE_KEYS:
+        if key in settings:
+            raise ConfigError(f"{where}.settings.{key}: give it as the account's own {key} = ...")
+    base_url = _optional_text(table, "base_url", where)
+    if base_url is not None and _USERINFO.search(base_url):
+        raise ConfigError(f"{where}.base_url: holds a user or password (user:password@): give credentials in env")
+    return Account(
+        name=name,
+        source=source,
+        sinks=_sink_specs(table["sinks"], where),
+        account=_optional_text(table, "account", where),
+        base_url=base_url,
+        settings=dict(settings),
+        env=_variables(table.get("env", {}), where),
+    )
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _accounts(tables: Any) -> tuple[Account, ...]:
+    if not isinstance(tables, list):
+        raise ConfigError("accounts: expected [[accounts]] tables")
+    accounts = tuple(_account(table, index) for index, table in enumerate(tables))
+    seen: dict[str, int] = {}
+    for index, account in enumerate(accounts):
+        if account.name in seen:
+            raise ConfigError(
+                f"accounts[{account.name}]: the {_ordinal(seen[account.name] + 1)} and {_ordinal(index + 1)} "
+                "[[accounts]] tables have this name: each account needs a name of its own"
+            )
+        seen[account.name] = index
+    return accounts
 
 
 def _reason(exc: BaseException, type_: Any) -> str:
@@ -179,7 +326,11 @@ def load_config(path: str | Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     try:
-        return converter.structure(data, Config)
+        accounts = _accounts(data.pop("accounts", []))
+    except ConfigError as exc:
+        raise ConfigError(f"config file {path}: {exc}") from None
+    try:
+        return attrs.evolve(converter.structure(data, Config), accounts=accounts)
     except Exception as exc:
         raise ConfigError(f"config file {path}: {_describe(exc, '$')}") from None
 

@@ -25,6 +25,12 @@ class Stream(abc.ABC):
     slice whose page brought no record it had not seen, so a cursor that stops moving cannot loop.
     `name` tells the streams of one connector apart in messages; entry ids must be unique across
     the streams of a connector (prefix them with the stream where a source reuses ids).
+
+    Each window is read through a shallow copy of the stream, in a thread of its own, while other
+    windows are read at the same time (`SyncRequest.concurrency`): what a stream keeps for one
+    window lives on the copy; what it keeps across windows must be an object the copies share (a
+    set it adds to, a counter object), not an attribute it reassigns. `slices` is asked of the
+    stream itself, in the sync's thread, window by window in order.
     """
 
     name: ClassVar[str] = "ledger"
