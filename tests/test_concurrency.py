@@ -22,14 +22,9 @@ def _started(path: Path) -> bool:
     return path.exists() and path.read_text().count("\n") > 1
 
 
-@pytest.mark.slow
-def test_two_accounts_sync_at_the_same_time_into_one_state_file(
-    serve: Callable[..., str], installed_plugins: Path, tmp_path: Path
-) -> None:
-    from ledgerport_testexchange import rate_budget  # type: ignore[import-not-found]
-
-    env = process_env(installed_plugins, tmp_path / "state.db")
-    url = serve(RECORDS, budget=rate_budget(size=6, period=0.1))  # slow enough for the runs to overlap
+def overlapping_accounts(url: str, env: dict[str, str], tmp_path: Path) -> dict[str, subprocess.Popen[str]]:
+    """Syncs of the accounts alice and bob, started together and both under way (each has committed a
+    window): the source must be slow enough (a small rate budget) for them to overlap."""
     runs = {
         name: subprocess.Popen(
             [*command(url, tmp_path, f"{name}.csv"), "--account", name],
@@ -45,6 +40,17 @@ def test_two_accounts_sync_at_the_same_time_into_one_state_file(
         "both runs have committed a window",
     )
     assert all(p.poll() is None for p in runs.values()), "a run finished before the other started: make them slower"
+    return runs
+
+
+@pytest.mark.slow
+def test_two_accounts_sync_at_the_same_time_into_one_state_file(
+    serve: Callable[..., str], installed_plugins: Path, tmp_path: Path
+) -> None:
+    from ledgerport_testexchange import rate_budget  # type: ignore[import-not-found]
+
+    env = process_env(installed_plugins, tmp_path / "state.db")
+    runs = overlapping_accounts(serve(RECORDS, budget=rate_budget(size=6, period=0.1)), env, tmp_path)
     for name, process in runs.items():
         _, stderr = process.communicate(timeout=DEADLINE_SECONDS)
         assert process.returncode == 0, stderr

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from ledgerport_sql.testing import create_database, require_postgres
 from sample import RECORDS, SINCE, TOKEN, UNTIL, record
-from test_concurrency import DEADLINE_SECONDS, _ids, _started
+from test_concurrency import DEADLINE_SECONDS, _ids, overlapping_accounts
 from test_crash_resume import RECORDS as MANY
 from test_crash_resume import command, process_env
 from test_engine import EXPECTED_CSV, run
@@ -30,7 +30,6 @@ from ledgerport.cli import cli
 from ledgerport.cli.dryrun import dry_run_of
 from ledgerport.engine import plugins
 from ledgerport.engine.state import Committed, OutputKey, StateStore, Unsettled
-from ledgerport.testing import wait_until
 
 DAY = timedelta(days=1)
 KEY = OutputKey("s", "a", "csv:/x")
@@ -288,22 +287,8 @@ def test_syncs_on_one_postgresql_state_run_side_by_side_and_never_sync_one_outpu
     from ledgerport_testexchange import rate_budget  # type: ignore[import-not-found]
 
     env = {**process_env(installed_plugins, tmp_path / "unused.db"), "LEDGERPORT_STATE": database}
-    url = serve(MANY, budget=rate_budget(size=6, period=0.1))  # slow enough for the runs to overlap
-    runs = {
-        name: subprocess.Popen(
-            [*command(url, tmp_path, f"{name}.csv"), "--account", name],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name in ("alice", "bob")
-    }
-    wait_until(
-        lambda: all(_started(tmp_path / f"{n}.csv") for n in runs) or any(p.poll() is not None for p in runs.values()),
-        "both runs have committed a window",
-    )
-    assert all(p.poll() is None for p in runs.values()), "a run finished before the other started: make them slower"
+    url = serve(MANY, budget=rate_budget(size=6, period=0.1))
+    runs = overlapping_accounts(url, env, tmp_path)
     again = subprocess.run(
         [*command(url, tmp_path, "alice.csv"), "--account", "alice"],
         env=env,
