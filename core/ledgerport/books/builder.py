@@ -16,7 +16,7 @@ from ..model.money import exact
 from .chart import Chart
 from .conversions import price_conversion
 from .prices import PriceBook
-from .transactions import Posting, Transaction
+from .transactions import Posting, Transaction, book_date
 
 __all__ = ["JournalBuilder"]
 
@@ -26,6 +26,10 @@ _ZERO = Decimal(0)
 TRANSFER_GAP = timedelta(milliseconds=100)
 """How far apart the two legs of one transfer may be booked: KuCoin's ledgers book an internal move's two
 rows a few milliseconds apart; a second apart is another movement."""
+
+
+def _txn_id(first: Entry, key: str) -> str:
+    return f"{first.source}:{first.account}:{key}"
 
 
 @attrs.frozen
@@ -108,7 +112,7 @@ class JournalBuilder:
         """
         first = entries[0]
         return Transaction(
-            txn_id=f"{first.source}:{first.account}:{key}",
+            txn_id=_txn_id(first, key),
             timestamp=max(e.timestamp for e in entries),
             source=first.source,
             account=first.account,
@@ -212,12 +216,14 @@ class JournalBuilder:
 
     def _conversion(self, trade: _Conversion) -> Transaction:
         legs, postings = trade.legs, trade.postings
-        unpriced = self._transaction(legs, [*postings, *trade.fees], legs[0].entry_id)
         if self._prices is not None:
+            day = book_date(max(leg.timestamp for leg in legs), self._zone)
             try:
-                priced = price_conversion(postings, trade.net, self._prices, self._home, unpriced.date)
+                priced = price_conversion(postings, trade.net, self._prices, self._home, day)
             except MissingPriceError as exc:
-                log.warning("%s: trade %s is not priced by fair value: %s", self._title, unpriced.txn_id, exc)
+                log.warning(
+                    "%s: trade %s is not priced by fair value: %s", self._title, _txn_id(legs[0], legs[0].entry_id), exc
+                )
             else:
                 if priced is not None:
                     return self._transaction(legs, [*priced, *trade.fees], legs[0].entry_id)

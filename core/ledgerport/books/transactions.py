@@ -10,7 +10,12 @@ import attrs
 from ..model.entry import Kind
 from .lots import LotChange
 
-__all__ = ["Posting", "Transaction"]
+__all__ = ["Posting", "Transaction", "book_date"]
+
+
+def book_date(timestamp: datetime, zone: tzinfo | None) -> date:
+    """The day an instant falls on in the books' time zone (None: UTC)."""
+    return (timestamp.astimezone(zone) if zone else timestamp).date()
 
 
 @attrs.frozen(kw_only=True)
@@ -65,7 +70,7 @@ class Transaction:
 
     @property
     def date(self) -> date:
-        return (self.timestamp.astimezone(self.zone) if self.zone else self.timestamp).date()
+        return book_date(self.timestamp, self.zone)
 
     def imbalance(self) -> dict[str, Decimal]:
         """Per commodity, what the postings' weights leave over; empty when balanced."""
