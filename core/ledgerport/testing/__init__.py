@@ -41,6 +41,7 @@ __all__ = [
     "hledger",
     "ledger",
     "run_sink",
+    "run_windows",
     "sample_entries",
     "sample_opening_lots",
     "sample_prices",
@@ -217,6 +218,20 @@ def run_sink(
     sink_type: SinkType,
     target: Path,
     entries: list[Entry],
+    **options: Any,
+) -> Any:
+    """Feeds `entries` to a sink as the engine would, one day a window (see `run_windows`, which
+    takes the same options). Returns the last checkpoint."""
+    days = sorted({e.timestamp.date() for e in entries})
+    return run_windows(
+        sink_type, target, [[e for e in entries if e.timestamp.date() == day] for day in days], **options
+    )
+
+
+def run_windows(
+    sink_type: SinkType,
+    target: Path,
+    windows: Sequence[Sequence[Entry]],
     *,
     source_title: str = "Demo",
     chart: Chart | None = None,
@@ -226,16 +241,16 @@ def run_sink(
     cost_basis: LotSettings | None = None,
     opening: Sequence[OpeningLot] = (),
 ) -> Any:
-    """Feeds `entries` to a sink as the engine would, one day a window, and reopens the sink at its
-    checkpoint for every window, as consecutive runs do; `prices` learns each window's trades before
-    the sink sees them. With `cost_basis`, the transactions are costed and the open lots handed over
-    as the engine does, the lot state carried from window to window. Returns the last checkpoint."""
-    days = sorted({e.timestamp.date() for e in entries})
+    """Feeds each window to a sink reopened at the last checkpoint, as consecutive runs write them;
+    `prices` learns each window's trades before the sink sees them. With `cost_basis`, the
+    transactions are costed and the open lots handed over as the engine does, the lot state carried
+    from window to window. The run spans the windows' days. Returns the last checkpoint."""
+    days = sorted({e.timestamp.date() for window in windows for e in window})
     first, last = days[0], days[-1]
     run = RunInfo(
-        source=entries[0].source,
+        source=windows[0][0].source,
         source_title=source_title,
-        account=entries[0].account,
+        account=windows[0][0].account,
         since=datetime.combine(first, datetime.min.time(), UTC),
         until=datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC),
         home_currency=home_currency,
@@ -246,12 +261,11 @@ def run_sink(
     builder = JournalBuilder(run.chart, source_title, prices=run.prices, home_currency=home_currency)
     checkpoint = None
     lots: dict[str, Any] | None = None
-    for day in days:
-        window = [e for e in entries if e.timestamp.date() == day]
-        journal = with_counterparts(window)
+    for window in windows:
+        journal = with_counterparts(list(window))
         transactions = builder.build(journal)
         sink = sink_type.open(str(target), run, settings, checkpoint)
-        sink.write_entries(window)
+        sink.write_entries(list(window))
         if sink.needs_transactions and cost_basis is not None:
             books = CostBooks(cost_basis, run.prices, run.chart, source_title, opening=opening, state=lots)
             sink.write_transactions(books.cost(journal, transactions))

@@ -13,11 +13,11 @@ from beancount import loader
 from beancount.core import convert, prices, realization
 from ledgerport_beancount import BeancountSink
 
-from ledgerport import JournalBuilder, JournalSettings, LotSettings, RunInfo, SinkType
-from ledgerport.books import Chart, PriceBook, Rate
+from ledgerport import JournalSettings, LotSettings, SinkType
+from ledgerport.books import PriceBook, Rate
 from ledgerport.model.entry import Entry, Kind
 from ledgerport.sdk.journalfile import PRICE_HORIZON_DAYS
-from ledgerport.testing import bean_check, run_sink, sample_entries, sample_opening_lots, sample_prices
+from ledgerport.testing import bean_check, run_sink, run_windows, sample_entries, sample_opening_lots, sample_prices
 
 SINK = SinkType(name="beancount", description="", open=BeancountSink)
 MARCH_1, MARCH_2 = date(2024, 3, 1), date(2024, 3, 2)
@@ -45,32 +45,6 @@ def _entry(entry_id: str, when: datetime, asset: str, amount: str, kind: Kind = 
         sub_account="MAIN",
         group_id=group,
     )
-
-
-def _write_windows(path: Path, windows: list[list[Entry]], book: PriceBook, settings: Any = None) -> Any:
-    """Each window through a sink reopened at the last checkpoint, as consecutive runs write them;
-    returns the last checkpoint."""
-    times = [e.timestamp for window in windows for e in window]
-    run = RunInfo(
-        source="demo",
-        source_title="Demo",
-        account="main",
-        since=datetime.combine(min(times).date(), datetime.min.time(), UTC),
-        until=datetime.combine(max(times).date() + timedelta(days=1), datetime.min.time(), UTC),
-        prices=book,
-        chart=Chart(),
-    )
-    builder = JournalBuilder(run.chart, "Demo")
-    checkpoint = None
-    for window in windows:
-        transactions = builder.build(window)
-        book.learn(transactions)
-        sink = SINK.open(str(path), run, settings, checkpoint)
-        sink.write_entries(window)
-        sink.write_transactions(transactions)
-        checkpoint = sink.commit()
-        sink.close()
-    return checkpoint
 
 
 def test_each_day_and_commodity_gets_the_books_price_once_and_convert_values_the_holdings(tmp_path: Path) -> None:
@@ -157,9 +131,9 @@ def test_a_day_written_in_several_windows_gets_its_prices_once_and_the_bytes_of_
     entries = sample_entries()
     one, parts = tmp_path / "one.beancount", tmp_path / "parts.beancount"
     days = sorted({e.timestamp.date() for e in entries})
-    _write_windows(one, [[e for e in entries if e.timestamp.date() == d] for d in days], sample_prices())
+    run_windows(SINK, one, [[e for e in entries if e.timestamp.date() == d] for d in days], prices=sample_prices())
     times = sorted({e.timestamp for e in entries})  # a window (a reopened sink) per moment, so per transaction
-    _write_windows(parts, [[e for e in entries if e.timestamp == t] for t in times], sample_prices())
+    run_windows(SINK, parts, [[e for e in entries if e.timestamp == t] for t in times], prices=sample_prices())
     assert parts.read_bytes() == one.read_bytes()
     bean_check(parts)
     lines = _price_lines(parts)
@@ -179,7 +153,8 @@ def test_a_late_entry_repeats_no_price_and_a_backfill_gets_its_own(tmp_path: Pat
         book.add("BTC", "USD", (start + timedelta(days=n)).date(), Rate(Decimal(40000 + n)))
     later = start + timedelta(days=70)
     books = tmp_path / "books.beancount"
-    checkpoint = _write_windows(
+    checkpoint = run_windows(
+        SINK,
         books,
         [
             trade(1, later),
@@ -189,7 +164,7 @@ def test_a_late_entry_repeats_no_price_and_a_backfill_gets_its_own(tmp_path: Pat
             trade(5, start),  # a backfill of an old gap
             trade(6, start + timedelta(hours=1)),  # the backfill goes on, on the same day
         ],
-        book,
+        prices=book,
     )
     btc = [line for line in _price_lines(books) if " BTC " in line]
     assert btc == [
@@ -212,6 +187,6 @@ def test_the_state_keeps_a_bounded_stretch_of_days(tmp_path: Path) -> None:
         book.add("BTC", "USD", day.date(), Rate(Decimal(40000)))
         windows.append([_entry(f"d{n}", day, "BTC", "0.001", Kind.DEPOSIT)])
     books = tmp_path / "books.beancount"
-    checkpoint = _write_windows(books, windows, book)
+    checkpoint = run_windows(SINK, books, windows, prices=book)
     assert len(_price_lines(books)) == 90
     assert len(checkpoint["state"]["prices"]["BTC"]) == PRICE_HORIZON_DAYS + 1

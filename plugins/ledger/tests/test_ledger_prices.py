@@ -7,15 +7,22 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from ledgerport_ledger import LedgerSink
 
-from ledgerport import JournalBuilder, JournalSettings, LotSettings, RunInfo, SinkType
-from ledgerport.books import Chart, PriceBook, Rate
+from ledgerport import JournalSettings, LotSettings, SinkType
+from ledgerport.books import PriceBook, Rate
 from ledgerport.model.entry import Entry, Kind
 from ledgerport.sdk.journalfile import PRICE_HORIZON_DAYS
-from ledgerport.testing import hledger, ledger, run_sink, sample_entries, sample_opening_lots, sample_prices
+from ledgerport.testing import (
+    hledger,
+    ledger,
+    run_sink,
+    run_windows,
+    sample_entries,
+    sample_opening_lots,
+    sample_prices,
+)
 
 SINK = SinkType(name="ledger", description="", open=LedgerSink)
 MAIN_IN_USD = Decimal("12096.0000000000000147004")
@@ -57,32 +64,6 @@ def _entry(entry_id: str, when: datetime, asset: str, amount: str, group: str = 
         sub_account="MAIN",
         group_id=group,
     )
-
-
-def _write_windows(path: Path, windows: list[list[Entry]], book: PriceBook) -> Any:
-    """Each window through a sink reopened at the last checkpoint, as consecutive runs write them;
-    returns the last checkpoint."""
-    times = [e.timestamp for window in windows for e in window]
-    run = RunInfo(
-        source="demo",
-        source_title="Demo",
-        account="main",
-        since=datetime.combine(min(times).date(), datetime.min.time(), UTC),
-        until=datetime.combine(max(times).date() + timedelta(days=1), datetime.min.time(), UTC),
-        prices=book,
-        chart=Chart(),
-    )
-    builder = JournalBuilder(run.chart, "Demo")
-    checkpoint: Any = None
-    for window in windows:
-        transactions = builder.build(window)
-        book.learn(transactions)
-        sink = SINK.open(str(path), run, None, checkpoint)
-        sink.write_entries(window)
-        sink.write_transactions(transactions)
-        checkpoint = sink.commit()
-        sink.close()
-    return checkpoint
 
 
 def test_each_day_and_commodity_gets_a_p_line_once_and_both_tools_value_the_holdings(tmp_path: Path) -> None:
@@ -151,9 +132,9 @@ def test_a_day_written_in_several_windows_gets_its_prices_once_and_the_bytes_of_
     entries = sample_entries()
     one, parts = tmp_path / "one.journal", tmp_path / "parts.journal"
     days = sorted({e.timestamp.date() for e in entries})
-    _write_windows(one, [[e for e in entries if e.timestamp.date() == d] for d in days], sample_prices())
+    run_windows(SINK, one, [[e for e in entries if e.timestamp.date() == d] for d in days], prices=sample_prices())
     times = sorted({e.timestamp for e in entries})  # a window (a reopened sink) per moment, so per transaction
-    _write_windows(parts, [[e for e in entries if e.timestamp == t] for t in times], sample_prices())
+    run_windows(SINK, parts, [[e for e in entries if e.timestamp == t] for t in times], prices=sample_prices())
     assert parts.read_bytes() == one.read_bytes()
     _both_accept(parts)
     lines = _price_lines(parts)
@@ -172,7 +153,7 @@ def test_a_late_entry_repeats_no_p_line_a_backfill_gets_its_own_and_the_state_st
     books = tmp_path / "books.journal"
     windows = [trade(n, later + timedelta(days=n)) for n in range(1, 40)]
     windows += [trade(40, later + timedelta(hours=2)), trade(41, later), trade(42, start)]  # late, late, backfill
-    checkpoint = _write_windows(books, windows, book)
+    checkpoint = run_windows(SINK, books, windows, prices=book)
     _both_accept(books)
     btc = [line.split()[4] for line in _price_lines(books) if " BTC " in line]
     assert btc == [str(40071 + n) for n in range(39)] + ["40070", "40000"]
