@@ -265,7 +265,7 @@ def run_windows(
         journal = with_counterparts(list(window))
         transactions = builder.build(journal)
         sink = sink_type.open(str(target), run, settings, checkpoint)
-        sink.write_entries(list(window))
+        sink.write_entries(window)
         if sink.needs_transactions and cost_basis is not None:
             books = CostBooks(cost_basis, run.prices, run.chart, source_title, opening=opening, state=lots)
             sink.write_transactions(books.cost(journal, transactions))
